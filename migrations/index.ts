@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initialSchema from './2026-11-28T0100-initial-schema.js';
+
+/** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
+export const migrations: Record<string, Migration> = {
+  '2026-11-28T0100-initial-schema': initialSchema,
+};

@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
+import { checkoutRoutes } from './checkout/checkout.routes.js';
+import { createCheckoutService } from './checkout/checkout.service.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { errorHandler, notFoundHandler } from './http/error-middleware.js';
+import { requestLogging } from './http/request-logging.js';
+import { requestMetrics } from './http/request-metrics.js';
+import { opsRoutes } from './ops/health.routes.js';
+import type { Metrics } from './ops/metrics.js';
+import { pageRoutes } from './pages/page.routes.js';
+import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
+import { createWebhookService } from './webhooks/webhook.service.js';
+
+/** Everything the app needs from outside; tests build it with fakes or a fresh database. */
+export interface AppDeps {
+  db: Db;
+  /** Undefined when STRIPE_SECRET_KEY is not set: checkout then answers 503. */
+  stripe: Stripe | undefined;
+  logger: Logger;
+  metrics: Metrics;
+  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'>;
+}
+
+/** Wires routes to services. No listening, no env reading: server.ts does that. */
+export function createApp(deps: AppDeps): Express {
+  const { db, stripe, logger, metrics, config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  const checkout = createCheckoutService({ db, stripe, publicUrl: config.publicUrl, logger, metrics });
+  const webhooks = config.stripeWebhookSecret
+    ? createWebhookService({ db, logger, metrics, webhookSecret: config.stripeWebhookSecret })
+    : undefined;
+
+  app.use(requestLogging(logger));
+  app.use(requestMetrics(metrics));
+  app.use(opsRoutes({ db, metrics }));
+  app.use(stripeWebhookRoutes(webhooks));
+  app.use(checkoutRoutes(checkout));
+  app.use(pageRoutes({ db, publicUrl: config.publicUrl }));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
+import type { Db } from '../db/database.js';
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { HttpError } from '../http/http-error.js';
+import { formatMoney } from '../money/currency.js';
+import type { Metrics } from '../ops/metrics.js';
+import { findPublicationBySlug } from '../publications/publication.repository.js';
+import { insertCheckoutSession } from './checkout-session.repository.js';
+import type { CheckoutRequest } from './checkout.schema.js';
+
+// Locales Stripe Checkout can display; others fall back to the reader's browser language ('auto').
+const CHECKOUT_LOCALES = new Set([
+  'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hr', 'hu', 'id', 'it', 'ja',
+  'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+]);
+
+export interface CheckoutResult {
+  id: string;
+  url: string;
+}
+
+export interface CheckoutService {
+  createSession(request: CheckoutRequest, options: { idempotencyKey?: string | undefined }): Promise<CheckoutResult>;
+}
+
+export function createCheckoutService(deps: { db: Db; stripe: Stripe | undefined; publicUrl: string; logger: Logger; metrics: Metrics }): CheckoutService {
+  const { db, stripe, publicUrl, logger, metrics } = deps;
+
+  async function createSession(request: CheckoutRequest, options: { idempotencyKey?: string | undefined }): Promise<CheckoutResult> {
+    const publication = await findPublicationBySlug(db, request.publication);
+    if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
+    const articleUrl = checkArticleUrl(publication, request.article_url);
+    checkAmount(publication, request);
+    if (!stripe) {
+      throw new HttpError(503, 'payments_not_configured', 'Payments are not configured: set STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET) and restart.');
+    }
+
+    const metadata = {
+      publication: publication.slug,
+      article_url: articleUrl.href,
+      variant: request.variant ?? '',
+      interval: request.interval,
+    };
+    const cancelUrl = new URL(articleUrl);
+    cancelUrl.searchParams.set('favour', 'cancelled');
+    const locale = pickLocale(request.locale ?? publication.default_locale);
+    const once = request.interval === 'once';
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: once ? 'payment' : 'subscription',
+      line_items: [
+        {
+          quantity: 1,
+          price_data: {
+            currency: request.currency,
+            unit_amount: request.amount,
+            product_data: { name: productName(publication, request.interval) },
+            ...(once ? {} : { recurring: { interval: request.interval as 'month' | 'year' } }),
+          },
+        },
+      ],
+      success_url: `${publicUrl}/thanks?session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: cancelUrl.href,
+      locale,
+      metadata,
+      ...(request.email ? { customer_email: request.email } : {}),
+      ...(once
+        ? {
+            submit_type: 'donate' as const,
+            customer_creation: 'always' as const,
+            payment_intent_data: { metadata, description: productName(publication, 'once') },
+          }
+        : { subscription_data: { metadata, description: productName(publication, request.interval) } }),
+    };
+
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await stripe.checkout.sessions.create(params, {
+        idempotencyKey: options.idempotencyKey ? `favour-checkout-${publication.slug}-${options.idempotencyKey}` : randomUUID(),
+      });
+    } catch (err) {
+      throw toStripeHttpError(err, logger);
+    }
+    if (!session.url) throw new HttpError(502, 'stripe_error', 'Stripe returned a session without a checkout URL.');
+
+    await insertCheckoutSession(db, {
+      id: session.id,
+      publication_id: publication.id,
+      article_url: articleUrl.href,
+      variant: request.variant ?? null,
+      amount: request.amount,
+      currency: request.currency,
+      interval: request.interval,
+      locale: request.locale ?? null,
+      status: 'open',
+      payment_status: session.payment_status ?? null,
+      customer_id: null,
+      payment_intent_id: null,
+      subscription_id: null,
+      completed_at: null,
+      expired_at: null,
+    });
+    metrics.checkoutSessions.inc({ publication: publication.slug, interval: request.interval });
+    return { id: session.id, url: session.url };
+  }
+
+  return { createSession };
+}
+
+/** The article must be an http(s) page on one of the publication's sites: this also stops open redirects. */
+function checkArticleUrl(publication: PublicationRow, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new HttpError(400, 'invalid_article_url', 'article_url: must be an absolute http(s) URL.', 'article_url');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HttpError(400, 'invalid_article_url', 'article_url: must be an http(s) URL.', 'article_url');
+  }
+  if (url.username || url.password || !publication.origins.includes(url.origin)) {
+    throw new HttpError(400, 'invalid_article_url', `article_url: must be on one of ${publication.name}'s sites: ${publication.origins.join(', ')}.`, 'article_url');
+  }
+  url.hash = '';
+  return url;
+}
+
+function checkAmount(publication: PublicationRow, request: CheckoutRequest): void {
+  const settings = publication.currencies[request.currency];
+  if (!settings) {
+    const accepted = Object.keys(publication.currencies).join(', ');
+    throw new HttpError(400, 'currency_not_accepted', `currency: ${publication.name} accepts ${accepted}, not ${request.currency}.`, 'currency');
+  }
+  if (!publication.intervals.includes(request.interval)) {
+    throw new HttpError(400, 'interval_not_available', `interval: ${publication.name} offers ${publication.intervals.join(', ')}, not ${request.interval}.`, 'interval');
+  }
+  if (!Number.isSafeInteger(request.amount)) {
+    throw new HttpError(400, 'invalid_amount', 'amount: must be an integer number of minor units (e.g. 500 for 5.00).', 'amount');
+  }
+  if (request.amount < settings.min || request.amount > settings.max) {
+    const [min, max] = [formatMoney(settings.min, request.currency), formatMoney(settings.max, request.currency)];
+    throw new HttpError(400, 'amount_out_of_range', `amount: must be between ${settings.min} and ${settings.max} (${min} to ${max}).`, 'amount');
+  }
+}
+
+function pickLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {
+  if (CHECKOUT_LOCALES.has(locale)) return locale as Stripe.Checkout.SessionCreateParams.Locale;
+  const language = locale.split('-')[0]!;
+  return (CHECKOUT_LOCALES.has(language) ? language : 'auto') as Stripe.Checkout.SessionCreateParams.Locale;
+}
+
+function productName(publication: PublicationRow, interval: string): string {
+  if (interval === 'month') return `Monthly membership · ${publication.name}`;
+  if (interval === 'year') return `Yearly membership · ${publication.name}`;
+  return `Gift to ${publication.name}`;
+}
+
+function toStripeHttpError(err: unknown, logger: Logger): HttpError {
+  const type = (err as { type?: string }).type;
+  logger.error({ stripe_error_type: type, stripe_message: (err as Error).message }, 'stripe checkout session create failed');
+  switch (type) {
+    case 'StripeConnectionError':
+    case 'StripeAPIError':
+      return new HttpError(502, 'stripe_unavailable', 'Stripe could not be reached; please try again in a moment.');
+    case 'StripeRateLimitError':
+      return new HttpError(503, 'stripe_rate_limited', 'Stripe is busy; please try again in a moment.');
+    default:
+      return new HttpError(502, 'stripe_error', 'Stripe could not start the checkout; please try again later.');
+  }
+}

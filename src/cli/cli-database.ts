@@ -1,0 +1,16 @@
+import type { Config } from '../config.js';
+import { openDatabase, type DatabaseHandle } from '../db/create-database.js';
+import { migrateToLatest } from '../db/migrate.js';
+
+/** Opens the configured database for one CLI command; `await using` closes it again. */
+export async function openCliDatabase(config: Config): Promise<DatabaseHandle & AsyncDisposable> {
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  return { ...handle, [Symbol.asyncDispose]: () => handle.close() };
+}
+
+/** Most commands need the schema in place; migrating first makes them work on a fresh database. */
+export async function openMigratedDatabase(config: Config): Promise<DatabaseHandle & AsyncDisposable> {
+  const handle = await openCliDatabase(config);
+  await migrateToLatest(handle.db);
+  return handle;
+}

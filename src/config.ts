@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(blankToUndefined, z.string().default('development')),
+  PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PUBLIC_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  DATABASE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  DATABASE_POOL_SIZE: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(200).default(20)),
+  STRIPE_SECRET_KEY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_…, sk_live_… or a restricted key rk_…')
+      .optional(),
+  ),
+  STRIPE_WEBHOOK_SECRET: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^whsec_\w+$/, 'must look like whsec_…').optional(),
+  ),
+  STRIPE_API_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(LOG_LEVELS).default('info')),
+  SHUTDOWN_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(10_000)),
+});
+
+export interface StripeApiLocation {
+  host: string;
+  port: number;
+  protocol: 'http' | 'https';
+}
+
+/** Everything the service reads from its environment, validated once at start. */
+export interface Config {
+  /** `production` disables the demo publication created on first start. */
+  nodeEnv: string;
+  /** Port the HTTP server listens on (PORT, default 3000). */
+  port: number;
+  /** Public base URL of this service: success pages, the demo origin (PUBLIC_URL, default http://localhost:PORT). */
+  publicUrl: string;
+  /** Postgres connection URL; undefined means the embedded PGlite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database keeps its files (DATA_DIR, default ./data). */
+  dataDir: string;
+  /** Maximum connections in the Postgres pool (DATABASE_POOL_SIZE, default 20). */
+  databasePoolSize: number;
+  /** Stripe secret key; without it checkout answers 503 payments_not_configured. */
+  stripeSecretKey: string | undefined;
+  /** Signing secret of the Stripe webhook endpoint; without it webhooks answer 503. */
+  stripeWebhookSecret: string | undefined;
+  /** Stripe-compatible API to talk to instead of api.stripe.com (stripe-mock, a local stub). */
+  stripeApi: StripeApiLocation | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; lists every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    stripeSecretKey: e.STRIPE_SECRET_KEY,
+    stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
+    stripeApi: e.STRIPE_API_URL ? parseApiLocation(e.STRIPE_API_URL) : undefined,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function parseApiLocation(raw: string): StripeApiLocation {
+  const url = new URL(raw);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
+    protocol,
+  };
+}

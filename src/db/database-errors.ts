@@ -1,0 +1,25 @@
+const UNAVAILABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE']);
+
+/**
+ * True when the database could not be reached at all (as opposed to a query that failed):
+ * refused or dropped connections, pool timeouts, a server shutting down.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: string; message?: string; errors?: unknown[] };
+  if (e.code && UNAVAILABLE_NETWORK_CODES.has(e.code)) return true;
+  // 57P01-57P03: admin shutdown, crash shutdown, cannot connect now; 08xxx: connection exceptions.
+  if (e.code && (/^57P0[123]$/.test(e.code) || e.code.startsWith('08'))) return true;
+  const message = e.message ?? '';
+  if (/timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message)) {
+    return true;
+  }
+  // AggregateError from a failed connect to several addresses.
+  return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable);
+}
+
+/** Serialization failures, deadlocks and races between concurrent writers: the transaction can simply run again. */
+export function isRetryableTransactionError(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === '40001' || code === '40P01' || code === '23505' || code === '23503';
+}

@@ -1,0 +1,32 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
+import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
+import type { PaymentTable } from './tables/payment.table.js';
+import type { PublicationTable } from './tables/publication.table.js';
+import type {
+  StripeChargeTable,
+  StripeCustomerTable,
+  StripeDisputeTable,
+  StripeEventTable,
+  StripeInvoicePaymentTable,
+} from './tables/stripe-mirror.table.js';
+import type { SupporterTable } from './tables/supporter.table.js';
+
+/** The typed schema Kysely checks every query against; mirrors migrations/. */
+export interface Database {
+  publications: PublicationTable;
+  checkout_sessions: CheckoutSessionTable;
+  stripe_events: StripeEventTable;
+  supporters: SupporterTable;
+  stripe_customers: StripeCustomerTable;
+  payments: PaymentTable;
+  memberships: MembershipTable;
+  membership_status_changes: MembershipStatusChangeTable;
+  stripe_charges: StripeChargeTable;
+  stripe_disputes: StripeDisputeTable;
+  stripe_invoice_payments: StripeInvoicePaymentTable;
+}
+
+export type Db = Kysely<Database>;
+/** A database handle or an open transaction: repositories accept either. */
+export type DbExecutor = Kysely<Database> | Transaction<Database>;

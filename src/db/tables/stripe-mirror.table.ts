@@ -1,0 +1,55 @@
+import type { ColumnType, Selectable } from 'kysely';
+
+/**
+ * applied: changed supporters, payments, memberships or sessions; stored: kept in the Stripe mirror
+ * until what it refers to arrives; ignored: not this service's, or a type it does not act on.
+ */
+export type EventOutcome = 'applied' | 'stored' | 'ignored';
+
+export interface StripeEventTable {
+  id: string;
+  type: string;
+  created: Date;
+  livemode: boolean;
+  api_version: string | null;
+  payload: ColumnType<unknown, string, string>;
+  outcome: EventOutcome;
+  publication_id: number | null;
+  received_at: ColumnType<Date, never, never>;
+}
+
+export interface StripeCustomerTable {
+  id: string;
+  publication_id: number | null;
+  supporter_id: number | null;
+  email: string | null;
+  name: string | null;
+  snapshot_at: Date;
+}
+
+export interface StripeChargeTable {
+  id: string;
+  payment_intent_id: string | null;
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  created: Date;
+}
+
+export interface StripeDisputeTable {
+  id: string;
+  charge_id: string;
+  payment_intent_id: string | null;
+  amount: number;
+  currency: string;
+  status: string;
+  snapshot_at: Date;
+  snapshot_rank: number;
+}
+
+export interface StripeInvoicePaymentTable {
+  invoice_id: string;
+  payment_intent_id: string;
+}
+
+export type StripeEventRow = Selectable<StripeEventTable>;

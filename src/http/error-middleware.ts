@@ -1,0 +1,37 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { HttpError } from './http-error.js';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
+};
+
+/** Turns any error into `{ error: { code, message } }`; never sends a stack trace. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const httpError = toHttpError(err);
+  if (httpError.status >= 500) req.log?.error({ err }, 'request failed');
+  if (res.headersSent) return;
+  const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
+  if (httpError.field) body.field = httpError.field;
+  if (httpError.status >= 500 && req.id !== undefined) body.request_id = String(req.id);
+  res.status(httpError.status).json({ error: body });
+};
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new HttpError(503, 'database_unavailable', 'The database is unreachable; try again shortly.');
+  }
+  // Errors raised by Express's body parsers carry a status and a type.
+  const parserError = err as { status?: number; type?: string; message?: string };
+  if (parserError.type === 'entity.parse.failed') {
+    return new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  if (parserError.type === 'entity.too.large') {
+    return new HttpError(413, 'payload_too_large', 'The request body is too large.');
+  }
+  if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
+    return new HttpError(parserError.status, 'invalid_request', 'The request body could not be read.');
+  }
+  return new HttpError(500, 'internal_error', 'Something went wrong on our side.');
+}

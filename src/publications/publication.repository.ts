@@ -1,0 +1,44 @@
+import type { DbExecutor } from '../db/database.js';
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import type { PublicationInput } from './publication.schema.js';
+
+export async function findPublicationBySlug(db: DbExecutor, slug: string): Promise<PublicationRow | undefined> {
+  return db.selectFrom('publications').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function listPublications(db: DbExecutor): Promise<PublicationRow[]> {
+  return db.selectFrom('publications').selectAll().orderBy('slug').execute();
+}
+
+export async function countPublications(db: DbExecutor): Promise<number> {
+  const row = await db.selectFrom('publications').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function insertPublication(db: DbExecutor, input: PublicationInput): Promise<PublicationRow> {
+  return db
+    .insertInto('publications')
+    .values({ ...input, currencies: JSON.stringify(input.currencies) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updatePublication(db: DbExecutor, id: number, input: PublicationInput): Promise<PublicationRow> {
+  const { slug: _slug, ...fields } = input;
+  return db
+    .updateTable('publications')
+    .set({ ...fields, currencies: JSON.stringify(input.currencies), updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Inserts unless the slug exists (two instances may both seed the demo at once). */
+export async function insertPublicationIfAbsent(db: DbExecutor, input: PublicationInput): Promise<PublicationRow | undefined> {
+  return db
+    .insertInto('publications')
+    .values({ ...input, currencies: JSON.stringify(input.currencies) })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}

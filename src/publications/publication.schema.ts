@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { isKnownCurrency } from '../money/currency.js';
+import { stripeMinimumAmount } from './currency-defaults.js';
+
+export const INTERVALS = ['once', 'month', 'year'] as const;
+
+const minorAmount = z.number().int('must be an integer number of minor units').positive();
+
+const currencySettingsSchema = z
+  .object({
+    min: minorAmount,
+    max: minorAmount,
+    presets: z.partialRecord(z.enum(INTERVALS), z.array(minorAmount).max(6)).default({}),
+  })
+  .strict();
+
+const originSchema = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+      return url.origin;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not an http(s) origin such as https://news.example` });
+      return z.NEVER;
+    }
+  });
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A publication as an operator describes it (CLI and API input). */
+export const publicationInputSchema = z
+  .object({
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes (max 63)'),
+    name: z.string().trim().min(1).max(200),
+    origins: z.array(originSchema).min(1, 'at least one site origin is needed'),
+    currencies: z.record(
+      z.string().regex(/^[a-z]{3}$/, 'currency codes are three lower-case letters').refine(isKnownCurrency, 'unknown currency'),
+      currencySettingsSchema,
+    ),
+    default_currency: z.string(),
+    intervals: z.array(z.enum(INTERVALS)).min(1).transform((list) => [...new Set(list)]),
+    default_locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, it or sr-Cyrl'),
+    time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Rome'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const codes = Object.keys(p.currencies);
+    if (codes.length === 0) ctx.addIssue({ code: 'custom', path: ['currencies'], message: 'at least one currency is needed' });
+    if (!codes.includes(p.default_currency)) {
+      ctx.addIssue({ code: 'custom', path: ['default_currency'], message: `must be one of the accepted currencies (${codes.join(', ')})` });
+    }
+    for (const [code, settings] of Object.entries(p.currencies)) {
+      const floor = stripeMinimumAmount(code);
+      if (floor !== undefined && settings.min < floor) {
+        ctx.addIssue({ code: 'custom', path: ['currencies', code, 'min'], message: `is below Stripe's minimum of ${floor} for ${code}` });
+      }
+      if (settings.max < settings.min) {
+        ctx.addIssue({ code: 'custom', path: ['currencies', code, 'max'], message: 'must be at least min' });
+      }
+      for (const [interval, presets] of Object.entries(settings.presets)) {
+        if (presets?.some((amount) => amount < settings.min || amount > settings.max)) {
+          ctx.addIssue({ code: 'custom', path: ['currencies', code, 'presets', interval], message: 'presets must lie between min and max' });
+        }
+      }
+    }
+  });
+
+export type PublicationInput = z.output<typeof publicationInputSchema>;

@@ -1,0 +1,75 @@
+import type { DbExecutor } from '../db/database.js';
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { defaultCurrencySettings } from './currency-defaults.js';
+import {
+  countPublications,
+  findPublicationBySlug,
+  insertPublication,
+  insertPublicationIfAbsent,
+  updatePublication,
+} from './publication.repository.js';
+import { type PublicationInput, publicationInputSchema } from './publication.schema.js';
+
+export class PublicationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublicationError';
+  }
+}
+
+/** Validates a publication description; throws PublicationError listing every problem. */
+export function validatePublication(input: unknown): PublicationInput {
+  const parsed = publicationInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'publication'}: ${i.message}`);
+  throw new PublicationError(`Invalid publication:\n  - ${problems.join('\n  - ')}`);
+}
+
+export async function createPublication(db: DbExecutor, input: unknown): Promise<PublicationRow> {
+  const publication = validatePublication(input);
+  if (await findPublicationBySlug(db, publication.slug)) {
+    throw new PublicationError(`A publication with slug "${publication.slug}" already exists; use "favour publication update".`);
+  }
+  return insertPublication(db, publication);
+}
+
+/** Applies a partial change to an existing publication and validates the result as a whole. */
+export async function changePublication(db: DbExecutor, slug: string, change: Partial<PublicationInput>): Promise<PublicationRow> {
+  const current = await findPublicationBySlug(db, slug);
+  if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
+  const merged = validatePublication({ ...toPublicationInput(current), ...change, slug });
+  return updatePublication(db, current.id, merged);
+}
+
+export function toPublicationInput(row: PublicationRow): PublicationInput {
+  return {
+    slug: row.slug,
+    name: row.name,
+    origins: row.origins,
+    currencies: row.currencies,
+    default_currency: row.default_currency,
+    intervals: row.intervals,
+    default_locale: row.default_locale,
+    time_zone: row.time_zone,
+  };
+}
+
+/** The publication a newcomer gets on first start, so the demo page works at once. */
+export function demoPublicationInput(publicUrl: string): PublicationInput {
+  return validatePublication({
+    slug: 'demo',
+    name: 'The Demo Daily',
+    origins: [publicUrl],
+    currencies: { eur: defaultCurrencySettings('eur'), usd: defaultCurrencySettings('usd') },
+    default_currency: 'eur',
+    intervals: ['once', 'month', 'year'],
+    default_locale: 'en',
+    time_zone: 'UTC',
+  });
+}
+
+/** Creates the demo publication when the database has none; returns it when created. */
+export async function ensureDemoPublication(db: DbExecutor, publicUrl: string): Promise<PublicationRow | undefined> {
+  if ((await countPublications(db)) > 0) return undefined;
+  return insertPublicationIfAbsent(db, demoPublicationInput(publicUrl));
+}

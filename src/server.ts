@@ -1,0 +1,72 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/create-database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './ops/metrics.js';
+import { ensureDemoPublication } from './publications/publication.service.js';
+import { createStripeClient, STRIPE_API_VERSION } from './stripe/stripe-client.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+    onPoolError: (err) => logger.warn({ err }, 'idle database connection lost'),
+  });
+  const applied = await migrateToLatest(database.db);
+  logger.info({ database: database.kind, applied }, 'database ready');
+
+  if (config.nodeEnv !== 'production') {
+    const demo = await ensureDemoPublication(database.db, config.publicUrl);
+    if (demo) logger.info(`created the "demo" publication; open ${config.publicUrl}/donate/demo`);
+  }
+
+  const stripe = createStripeClient(config);
+  if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: everything works except payments (POST /api/checkout answers 503)');
+  if (!config.stripeWebhookSecret) logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe answers 503');
+
+  const metrics = createMetrics(database.poolStats);
+  const app = createApp({ db: database.db, stripe, logger, metrics, config });
+  const server: Server = app.listen(config.port, () => {
+    logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout reached; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    server.close(async () => {
+      await database.close().catch((err) => logger.error({ err }, 'error closing the database'));
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

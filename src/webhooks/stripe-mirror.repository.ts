@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import type { DbExecutor } from '../db/database.js';
+import type { EventOutcome } from '../db/tables/stripe-mirror.table.js';
+
+/** Stores an event; false when it was stored before (a redelivery). Blocks while another transaction holds the same id. */
+export async function insertEvent(
+  db: DbExecutor,
+  event: { id: string; type: string; created: Date; livemode: boolean; api_version: string | null; payload: string },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('stripe_events')
+    .values({ ...event, outcome: 'ignored', publication_id: null })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function setEventOutcome(
+  db: DbExecutor,
+  id: string,
+  outcome: EventOutcome,
+  publicationId: number | null,
+): Promise<void> {
+  await db.updateTable('stripe_events').set({ outcome, publication_id: publicationId }).where('id', '=', id).execute();
+}
+
+/** Refunded amounts only grow, so the largest one seen is the newest. */
+export async function upsertCharge(
+  db: DbExecutor,
+  charge: { id: string; payment_intent_id: string | null; amount: number; amount_refunded: number; currency: string; created: Date },
+): Promise<void> {
+  await db
+    .insertInto('stripe_charges')
+    .values(charge)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        amount_refunded: sql<number>`greatest(stripe_charges.amount_refunded, excluded.amount_refunded)`,
+        payment_intent_id: eb.fn.coalesce('stripe_charges.payment_intent_id', 'excluded.payment_intent_id'),
+      })),
+    )
+    .execute();
+}
+
+const CLOSED_DISPUTE_STATUSES = new Set(['won', 'lost', 'warning_closed', 'prevented']);
+
+/** Keeps a dispute's newest state; a closed dispute outranks an open one whatever the timestamps say. */
+export async function upsertDispute(
+  db: DbExecutor,
+  dispute: { id: string; charge_id: string; payment_intent_id: string | null; amount: number; currency: string; status: string; snapshot_at: Date },
+): Promise<void> {
+  const row = { ...dispute, snapshot_rank: CLOSED_DISPUTE_STATUSES.has(dispute.status) ? 1 : 0 };
+  await db
+    .insertInto('stripe_disputes')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          amount: eb.ref('excluded.amount'),
+          snapshot_at: eb.ref('excluded.snapshot_at'),
+          snapshot_rank: eb.ref('excluded.snapshot_rank'),
+          payment_intent_id: eb.fn.coalesce('stripe_disputes.payment_intent_id', 'excluded.payment_intent_id'),
+        }))
+        .where(
+          sql<boolean>`(excluded.snapshot_rank, excluded.snapshot_at, excluded.status)
+            > (stripe_disputes.snapshot_rank, stripe_disputes.snapshot_at, stripe_disputes.status)`,
+        ),
+    )
+    .execute();
+}
+
+/** The payment intent behind a charge, when the charge has been seen. */
+export async function paymentIntentOfCharge(db: DbExecutor, chargeId: string): Promise<string | null> {
+  const row = await db.selectFrom('stripe_charges').select('payment_intent_id').where('id', '=', chargeId).executeTakeFirst();
+  return row?.payment_intent_id ?? null;
+}

@@ -1,0 +1,73 @@
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import Stripe from 'stripe';
+import { createApp } from '../../src/app.js';
+import type { DatabaseHandle } from '../../src/db/create-database.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
+import { insertPublication } from '../../src/publications/publication.repository.js';
+import { demoPublicationInput, validatePublication } from '../../src/publications/publication.service.js';
+import { createTestDatabase } from './test-database.js';
+
+export const TEST_PUBLIC_URL = 'http://favour.test';
+export const TEST_WEBHOOK_SECRET = 'whsec_test_secret_for_favour';
+export const TEST_STRIPE_KEY = 'sk_test_favour123';
+export const STRIPE_TEST_HOST = 'http://stripe.test';
+
+export interface TestApp {
+  app: Express;
+  database: DatabaseHandle;
+  metrics: Metrics;
+  /** Every log line the app wrote, for tests about logging. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** The Stripe client tests use: it talks to http://stripe.test, which nock intercepts. */
+export function createTestStripe(): Stripe {
+  return new Stripe(TEST_STRIPE_KEY, { host: 'stripe.test', port: 80, protocol: 'http', maxNetworkRetries: 2 });
+}
+
+/** A whole app on a fresh database with the demo publication (origin https://news.example) and an Italian one. */
+export async function createTestApp(options: { stripe?: Stripe | null; webhookSecret?: string | null } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  await seedPublications(database);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger('info', sink);
+  const metrics = createMetrics(database.poolStats);
+  const stripe = options.stripe === null ? undefined : (options.stripe ?? createTestStripe());
+  const app = createApp({
+    db: database.db,
+    stripe,
+    logger,
+    metrics,
+    config: {
+      publicUrl: TEST_PUBLIC_URL,
+      stripeWebhookSecret: options.webhookSecret === null ? undefined : (options.webhookSecret ?? TEST_WEBHOOK_SECRET),
+    },
+  });
+  return { app, database, metrics, logs, close: () => database.close() };
+}
+
+export async function seedPublications(database: DatabaseHandle): Promise<void> {
+  await insertPublication(database.db, { ...demoPublicationInput('https://news.example'), origins: ['https://news.example', 'https://www.news.example'] });
+  await insertPublication(
+    database.db,
+    validatePublication({
+      slug: 'italia',
+      name: 'Il Favore',
+      origins: ['https://favore.example'],
+      currencies: { eur: { min: 200, max: 50_000, presets: { once: [500, 1000], month: [500] } }, jpy: { min: 100, max: 100_000, presets: {} } },
+      default_currency: 'eur',
+      intervals: ['once', 'month'],
+      default_locale: 'it',
+      time_zone: 'Europe/Rome',
+    }),
+  );
+}
