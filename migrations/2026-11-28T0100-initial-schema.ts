@@ -68,7 +68,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       supporter_id    bigint REFERENCES supporters(id),
       email           text,
       name            text,
-      snapshot_at     timestamptz NOT NULL
+      snapshot_at     timestamptz NOT NULL,
+      name_at         timestamptz
     );
     CREATE INDEX stripe_customers_supporter ON stripe_customers (supporter_id);
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, loadDotEnv } from '../config.js';
 import { publicationCommands } from './publication.commands.js';
 import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -26,6 +26,7 @@ export function buildCli(io: { out: (line: string) => void; err: (line: string) 
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/bin/favour.js');
 if (isMain) {
+  loadDotEnv();
   buildCli()
     .parseAsync(process.argv)
     .catch((err) => {

@@ -11,15 +11,12 @@ export function currencyExponent(currency: string): number {
   return 2;
 }
 
-/** True for a three-letter ISO 4217 code that Intl knows. */
+let knownCurrencies: Set<string> | undefined;
+
+/** True for an ISO 4217 currency code (any case) that this runtime knows. */
 export function isKnownCurrency(currency: string): boolean {
-  if (!/^[a-z]{3}$/i.test(currency)) return false;
-  try {
-    new Intl.NumberFormat('en', { style: 'currency', currency });
-    return true;
-  } catch {
-    return false;
-  }
+  knownCurrencies ??= new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
+  return knownCurrencies.has(currency.toLowerCase());
 }
 
 /** Formats an integer amount of minor units for people, e.g. formatMoney(1050, 'eur', 'it') → "10,50 €". */

@@ -22,19 +22,22 @@ export interface StoredCustomer {
  * concurrent events about the same customer.
  */
 export async function upsertCustomerSnapshot(db: DbExecutor, c: CustomerSnapshot): Promise<StoredCustomer> {
-  // An observation carrying an e-mail replaces the stored contact when it is newer (ties broken by value,
-  // so every delivery order ends the same); one without an e-mail only adds the publication.
-  const takeNew = sql`excluded.email IS NOT NULL AND (stripe_customers.email IS NULL OR
-    (excluded.snapshot_at, excluded.email, coalesce(excluded.name, '')) >
-    (stripe_customers.snapshot_at, stripe_customers.email, coalesce(stripe_customers.name, '')))`;
+  // E-mail and name each follow their newest observation (ties broken by value, so every delivery
+  // order ends the same). An observation without one (a subscription, an invoice of a nameless
+  // customer) neither erases nor dates it; the publication, once known, stays.
+  const newerEmail = sql`excluded.email IS NOT NULL AND (stripe_customers.email IS NULL OR
+    (excluded.snapshot_at, excluded.email) > (stripe_customers.snapshot_at, stripe_customers.email))`;
+  const newerName = sql`excluded.name IS NOT NULL AND (stripe_customers.name IS NULL OR
+    (excluded.name_at, excluded.name) > (stripe_customers.name_at, stripe_customers.name))`;
   const result = await sql<StoredCustomer>`
-    INSERT INTO stripe_customers (id, publication_id, email, name, snapshot_at)
-    VALUES (${c.id}, ${c.publicationId}, ${c.email}, ${c.name}, ${c.observedAt})
+    INSERT INTO stripe_customers (id, publication_id, email, name, snapshot_at, name_at)
+    VALUES (${c.id}, ${c.publicationId}, ${c.email}, ${c.name}, ${c.observedAt}, ${c.name === null ? null : c.observedAt})
     ON CONFLICT (id) DO UPDATE SET
       publication_id = coalesce(stripe_customers.publication_id, excluded.publication_id),
-      email = CASE WHEN ${takeNew} THEN excluded.email ELSE stripe_customers.email END,
-      name = CASE WHEN ${takeNew} THEN excluded.name ELSE stripe_customers.name END,
-      snapshot_at = CASE WHEN ${takeNew} THEN excluded.snapshot_at ELSE stripe_customers.snapshot_at END
+      email = CASE WHEN ${newerEmail} THEN excluded.email ELSE stripe_customers.email END,
+      snapshot_at = CASE WHEN ${newerEmail} THEN excluded.snapshot_at ELSE stripe_customers.snapshot_at END,
+      name = CASE WHEN ${newerName} THEN excluded.name ELSE stripe_customers.name END,
+      name_at = CASE WHEN ${newerName} THEN excluded.name_at ELSE stripe_customers.name_at END
     RETURNING id, publication_id, supporter_id, email`.execute(db);
   return result.rows[0]!;
 }
@@ -82,6 +85,6 @@ export async function refreshSupporterName(db: DbExecutor, supporterId: number):
     UPDATE supporters s SET updated_at = now(), name = (
       SELECT c.name FROM stripe_customers c
       WHERE c.supporter_id = s.id AND c.name IS NOT NULL
-      ORDER BY c.snapshot_at DESC, c.name DESC LIMIT 1)
+      ORDER BY c.name_at DESC, c.name DESC LIMIT 1)
     WHERE s.id = ${supporterId}`.execute(db);
 }

@@ -204,7 +204,7 @@ export function invoicePayment(o: { id: string; invoice: string; payment_intent:
 /** Wraps an object in an event as Stripe delivers it. */
 export function stripeEvent(
   type: string,
-  object: { object?: string } & object,
+  object: object,
   o: { id: string; created?: number; previous_attributes?: Record<string, unknown> },
 ): Stripe.Event {
   const ev = structuredClone(FIXTURES.event);

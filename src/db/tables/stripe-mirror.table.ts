@@ -24,7 +24,10 @@ export interface StripeCustomerTable {
   supporter_id: number | null;
   email: string | null;
   name: string | null;
+  /** When the stored e-mail was current at Stripe. */
   snapshot_at: Date;
+  /** When the stored name was current at Stripe. */
+  name_at: Date | null;
 }
 
 export interface StripeChargeTable {

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../../src/cli/main.js';
+
+// The CLI reads DATABASE_URL / DATA_DIR like the server; point it at a throw-away embedded database.
+let dataDir: string;
+const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'favour-cli-'));
+  process.env.DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+});
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  Object.assign(process.env, saved);
+  if (saved.DATABASE_URL === undefined) delete process.env.DATABASE_URL;
+});
+
+async function run(...args: string[]): Promise<{ out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const cli = buildCli({ out: (l) => out.push(l), err: (l) => err.push(l) }).exitOverride();
+  await cli.parseAsync(['node', 'favour', ...args]);
+  return { out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('favour CLI', () => {
+  it('migrates, then reports the database up to date', async () => {
+    expect((await run('migrate')).out).toMatch(/applied: .*initial-schema/);
+    expect((await run('migrate')).out).toBe('database is up to date');
+  });
+
+  it('adds, updates and lists publications', async () => {
+    const added = await run('publication', 'add', 'italia', '--name', 'Il Favore', '--origin', 'https://favore.example', '--currency', 'eur:200:50000', '--presets', 'eur:once:500,1000', '--locale', 'it', '--time-zone', 'Europe/Rome');
+    expect(added.out).toContain('added italia\tIl Favore\thttps://favore.example\teur 200-50000');
+
+    await run('publication', 'update', 'italia', '--currency', 'eur', '--currency', 'usd:100:20000', '--intervals', 'once,month');
+    const listed = JSON.parse((await run('publication', 'list', '--json')).out) as Array<Record<string, any>>;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ slug: 'italia', name: 'Il Favore', intervals: ['once', 'month'], default_locale: 'it', time_zone: 'Europe/Rome' });
+    expect(listed[0]!.currencies.eur).toEqual({ min: 200, max: 50000, presets: expect.objectContaining({ once: [500, 1000] }) });
+    expect(listed[0]!.currencies.usd).toMatchObject({ min: 100, max: 20000 });
+  });
+
+  it('refuses a duplicate slug and invalid settings with a clear message', async () => {
+    await expect(run('publication', 'add', 'italia', '--name', 'Again', '--origin', 'https://x.example')).rejects.toThrow(/already exists/);
+    await expect(run('publication', 'add', 'bad', '--name', 'Bad', '--origin', 'ftp://x.example')).rejects.toThrow(/origins\.0/);
+    await expect(run('publication', 'update', 'missing', '--name', 'X')).rejects.toThrow(/No publication/);
+  });
+});
