@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -61,16 +61,67 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Datab
 
 async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
   let dir: string | undefined;
+  let releaseLock = () => {};
   if (dataDir) {
     dir = path.join(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
+    releaseLock = lockDataDir(dataDir);
   }
-  const client = await PGlite.create(dir, { parsers: { [INT8_OID]: (value: string) => Number(value) } });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return {
-    db,
-    kind: 'embedded',
-    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => db.destroy(),
-  };
+  try {
+    const client = await PGlite.create(dir, { parsers: { [INT8_OID]: (value: string) => Number(value) } });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    return {
+      db,
+      kind: 'embedded',
+      poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+      close: async () => {
+        await db.destroy();
+        releaseLock();
+      },
+    };
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+/**
+ * PGlite is a single-process database: a second process writing the same files would corrupt them.
+ * A lock file naming the owner's pid keeps the CLI and a running server apart; a stale one is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = path.join(dataDir, 'favour.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(lockFile, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new EmbeddedDatabaseBusyError(
+          `The embedded database in ${dataDir} is in use by process ${owner} (probably the favour server). ` +
+            'Stop it first, or use a Postgres server (DATABASE_URL) to run the CLI and the server together.',
+        );
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new EmbeddedDatabaseBusyError(`Could not lock ${lockFile}.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class EmbeddedDatabaseBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedDatabaseBusyError';
+  }
 }

@@ -9,7 +9,9 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** Turns any error into `{ error: { code, message } }`; never sends a stack trace. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const httpError = toHttpError(err);
-  if (httpError.status >= 500) req.log?.error({ err }, 'request failed');
+  // Unexpected errors are logged with their stack; expected ones (Stripe down, not configured) briefly.
+  if (!(err instanceof HttpError)) req.log?.error({ err }, 'request failed');
+  else if (httpError.status >= 500) req.log?.warn({ code: httpError.code }, httpError.message);
   if (res.headersSent) return;
   const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
   if (httpError.field) body.field = httpError.field;

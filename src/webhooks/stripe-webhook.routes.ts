@@ -17,7 +17,7 @@ export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Route
       if (err instanceof SignatureError) throw new HttpError(400, 'invalid_signature', `Webhook signature verification failed: ${err.message}`);
       throw err;
     }
-    const result = await webhooks.process(event, rawBody.toString('utf8'));
+    const result = await webhooks.process(event, rawBody.toString('utf8'), req.log);
     res.status(200).json({ received: true, duplicate: result === 'duplicate', outcome: result });
   });
   return router;

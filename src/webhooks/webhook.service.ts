@@ -23,7 +23,7 @@ export interface WebhookService {
   /** Verifies Stripe's signature over the raw body and returns the event, or throws SignatureError. */
   verify(rawBody: Buffer, signature: string | undefined): Stripe.Event;
   /** Stores and applies an event exactly once; a redelivered event returns 'duplicate' and changes nothing. */
-  process(event: Stripe.Event, rawBody?: string): Promise<ProcessResult>;
+  process(event: Stripe.Event, rawBody?: string, log?: Logger): Promise<ProcessResult>;
 }
 
 export function createWebhookService(deps: { db: Db; logger: Logger; metrics: Metrics; webhookSecret: string | undefined }): WebhookService {
@@ -59,13 +59,13 @@ export function createWebhookService(deps: { db: Db; logger: Logger; metrics: Me
     });
   }
 
-  async function process(event: Stripe.Event, rawBody?: string): Promise<ProcessResult> {
+  async function process(event: Stripe.Event, rawBody?: string, log: Logger = logger): Promise<ProcessResult> {
     const payload = rawBody ?? JSON.stringify(event);
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await processOnce(event, payload);
         metrics.webhookEvents.inc({ type: event.type, outcome: result });
-        logger.info({ event_id: event.id, event_type: event.type, outcome: result }, 'stripe event');
+        log.info({ event_id: event.id, event_type: event.type, outcome: result }, 'stripe event');
         return result;
       } catch (err) {
         if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(err)) {

@@ -191,7 +191,7 @@ describe('POST /api/checkout', () => {
     [500, { error: { type: 'api_error', message: 'boom' } }, 502, 'stripe_unavailable'],
     [400, { error: { type: 'invalid_request_error', message: 'bad param' } }, 502, 'stripe_error'],
     [401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_***' } }, 502, 'stripe_error'],
-  ])('maps a Stripe %i answer to %i without a stack trace or a recorded session', async (stripeStatus, reply, status, code) => {
+  ])('maps a Stripe %s answer to a clear error without a stack trace or a recorded session', async (stripeStatus, reply, status, code) => {
     const before = (await sessionRows()).length;
     // 500s are retried by the SDK (maxNetworkRetries 2): answer every attempt the same.
     nock(STRIPE_TEST_HOST).post('/v1/checkout/sessions').times(3).reply(stripeStatus, reply);

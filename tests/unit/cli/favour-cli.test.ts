@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,18 @@ describe('favour CLI', () => {
     expect(listed[0]).toMatchObject({ slug: 'italia', name: 'Il Favore', intervals: ['once', 'month'], default_locale: 'it', time_zone: 'Europe/Rome' });
     expect(listed[0]!.currencies.eur).toEqual({ min: 200, max: 50000, presets: expect.objectContaining({ once: [500, 1000] }) });
     expect(listed[0]!.currencies.usd).toMatchObject({ min: 100, max: 20000 });
+  });
+
+  it('refuses to open the embedded database while another process holds it', async () => {
+    writeFileSync(path.join(dataDir, 'favour.lock'), String(process.ppid));
+    try {
+      await expect(run('publication', 'list')).rejects.toThrow(/in use by process .*Stop it first/);
+    } finally {
+      rmSync(path.join(dataDir, 'favour.lock'), { force: true });
+    }
+    // A lock left behind by a process that no longer runs is taken over.
+    writeFileSync(path.join(dataDir, 'favour.lock'), '999999999');
+    expect((await run('publication', 'list')).out).toContain('slug');
   });
 
   it('refuses a duplicate slug and invalid settings with a clear message', async () => {

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
+import { signPayload } from '../helpers/webhook-delivery.js';
+import { openDatabase } from '../../src/db/create-database.js';
+
+// Runs the real server (src/server.ts) as a separate process, the way `npm start` does.
+const dataDir = mkdtempSync(path.join(tmpdir(), 'favour-server-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function startServer(port: number, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: String(port), DATABASE_URL: '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return { child, output: () => output };
+}
+
+async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('the server process', () => {
+  it('starts on the embedded database with a demo publication, serves webhooks, and stops cleanly on SIGTERM without losing acknowledged events', async () => {
+    const port = await freePort();
+    const secret = 'whsec_process_test';
+    const server = startServer(port, { DATA_DIR: dataDir, STRIPE_WEBHOOK_SECRET: secret });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/readyz`);
+    expect(server.output()).toContain(`open http://localhost:${port}/donate/demo`);
+    expect(await (await fetch(`${base}/donate/demo`)).text()).toContain('The Demo Daily');
+
+    // Fire a burst of webhooks and SIGTERM while they are in flight.
+    const deliveries = Array.from({ length: 40 }, (_, i) => {
+      const event = stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_proc_${i}`, publication: 'demo', article_url: `http://localhost:${port}/a`, email: `p${i}@example.com` }), { id: `evt_proc_${i}` });
+      const payload = JSON.stringify(event);
+      return fetch(`${base}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, { secret }) },
+        body: payload,
+      }).then((r) => (r.status === 200 ? event.id : null), () => null);
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const exit = exited(server.child);
+    server.child.kill('SIGTERM');
+    const acknowledged = (await Promise.all(deliveries)).filter((id): id is string => id !== null);
+    expect(await exit).toBe(0);
+    expect(server.output()).toContain('shutting down');
+
+    const database = await openDatabase({ databaseUrl: undefined, dataDir });
+    try {
+      const stored = await database.db.selectFrom('stripe_events').select('id').execute();
+      const storedIds = new Set(stored.map((r) => r.id));
+      for (const id of acknowledged) expect(storedIds.has(id)).toBe(true);
+      const payments = await database.db.selectFrom('payments').select('source_id').execute();
+      expect(payments.length).toBe(storedIds.size);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+
+  it('refuses to start with a bad variable and names it', async () => {
+    const server = startServer(await freePort(), { STRIPE_SECRET_KEY: 'pk_live_wrong', DATA_DIR: dataDir });
+    expect(await exited(server.child)).toBe(1);
+    expect(server.output()).toContain('STRIPE_SECRET_KEY');
+    expect(server.output()).not.toContain('pk_live_wrong');
+  });
+});
