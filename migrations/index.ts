@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026-11-28T0100-initial-schema.js';
+import * as widgetCounters from './2026-11-28T0200-widget-counters.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
   '2026-11-28T0100-initial-schema': initialSchema,
+  '2026-11-28T0200-widget-counters': widgetCounters,
 };

@@ -11,12 +11,22 @@ import { requestMetrics } from './http/request-metrics.js';
 import { opsRoutes } from './ops/health.routes.js';
 import type { Metrics } from './ops/metrics.js';
 import { pageRoutes } from './pages/page.routes.js';
+import { publicationCors } from './http/publication-cors.js';
+import { memoryRateLimit, type RateLimit } from './http/rate-limit.js';
+import { widgetBundlePath } from './paths.js';
+import { widgetRoutes } from './widget/widget.routes.js';
 import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
 
 /** Everything the app needs from outside; tests build it with fakes or a fresh database. */
 export interface AppDeps {
   db: Db;
+  /** The clock; tests pass a fixed one. */
+  now?: () => Date;
+  /** Where the built widget lives (default dist/widget/widget.js). */
+  widgetBundlePath?: string;
+  /** Per-IP limit on widget beacons (default 120 a minute, in memory). */
+  eventsRateLimit?: RateLimit;
   /** Undefined when STRIPE_SECRET_KEY is not set: checkout then answers 503. */
   stripe: Stripe | undefined;
   logger: Logger;
@@ -27,6 +37,7 @@ export interface AppDeps {
 /** Wires routes to services. No listening, no env reading: server.ts does that. */
 export function createApp(deps: AppDeps): Express {
   const { db, stripe, logger, metrics, config } = deps;
+  const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -40,8 +51,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics(metrics));
   app.use(opsRoutes({ db, metrics }));
   app.use(stripeWebhookRoutes(webhooks));
-  app.use(checkoutRoutes(checkout));
-  app.use(pageRoutes({ db, publicUrl: config.publicUrl }));
+  app.use(checkoutRoutes(checkout, publicationCors(db)));
+  app.use(
+    widgetRoutes({
+      db,
+      publicUrl: config.publicUrl,
+      bundlePath: deps.widgetBundlePath ?? widgetBundlePath(),
+      eventsRateLimit: deps.eventsRateLimit ?? memoryRateLimit(120, 60),
+      now,
+    }),
+  );
+  app.use(pageRoutes({ db, stripe, publicUrl: config.publicUrl, logger, now }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -1,14 +1,17 @@
-import express, { Router } from 'express';
+import express, { type RequestHandler, Router } from 'express';
 import { HttpError } from '../http/http-error.js';
 import { parseInput } from '../http/validation.js';
-import { checkoutRequestSchema } from './checkout.schema.js';
+import { type CheckoutInput, type CheckoutRequest, checkoutRequestSchema } from './checkout.schema.js';
+import { parseMajorAmount } from '../money/parse-amount.js';
 import type { CheckoutService } from './checkout.service.js';
 
 /** POST /api/checkout: JSON answers 201 { id, url }; a plain HTML form post is redirected (303) to Stripe. */
-export function checkoutRoutes(checkout: CheckoutService): Router {
+export function checkoutRoutes(checkout: CheckoutService, cors: RequestHandler): Router {
   const router = Router();
+  router.options('/api/checkout', cors);
   router.post(
     '/api/checkout',
+    cors,
     express.json({ limit: '16kb' }),
     express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
     async (req, res) => {
@@ -16,7 +19,7 @@ export function checkoutRoutes(checkout: CheckoutService): Router {
       if (!isForm && !req.is('application/json')) {
         throw new HttpError(415, 'unsupported_media_type', 'Send application/json or an HTML form (application/x-www-form-urlencoded).');
       }
-      const request = parseInput(checkoutRequestSchema, req.body, {
+      const input = parseInput(checkoutRequestSchema, req.body, {
         amount: 'invalid_amount',
         currency: 'currency_not_accepted',
         interval: 'invalid_interval',
@@ -26,10 +29,22 @@ export function checkoutRoutes(checkout: CheckoutService): Router {
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
         throw new HttpError(400, 'invalid_request', 'Idempotency-Key must be 1-200 printable characters.', 'Idempotency-Key');
       }
-      const session = await checkout.createSession(request, { idempotencyKey });
+      const session = await checkout.createSession(withAmount(input), { idempotencyKey });
       if (isForm) res.redirect(303, session.url);
       else res.status(201).json(session);
     },
   );
   return router;
+}
+
+/** The amount in minor units: a typed "other amount" wins over a chosen preset. */
+function withAmount(input: CheckoutInput): CheckoutRequest {
+  const { other_amount, amount, ...rest } = input;
+  if (other_amount) {
+    const parsed = parseMajorAmount(other_amount, input.currency);
+    if (parsed === undefined) throw new HttpError(400, 'invalid_amount', 'other_amount: enter an amount such as 12 or 12.50.', 'other_amount');
+    return { ...rest, amount: parsed };
+  }
+  if (amount === undefined) throw new HttpError(400, 'invalid_amount', 'amount: choose or enter an amount.', 'amount');
+  return { ...rest, amount };
 }

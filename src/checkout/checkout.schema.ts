@@ -4,7 +4,9 @@ import { z } from 'zod';
 export const checkoutRequestSchema = z
   .object({
     publication: z.string().min(1).max(63),
-    amount: z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'must be a number').transform(Number)]),
+    amount: z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'must be a number').transform(Number)]).optional(),
+    /** From the no-JavaScript donate form: an amount typed by a person in major units ("12", "12,50"). */
+    other_amount: z.string().trim().max(20).optional(),
     currency: z.string().trim().toLowerCase().regex(/^[a-z]{3}$/, 'must be a three-letter currency code'),
     interval: z.enum(['once', 'month', 'year'], 'must be one of once, month, year'),
     article_url: z.string().trim().min(1).max(490, 'must be at most 490 characters'),
@@ -14,4 +16,5 @@ export const checkoutRequestSchema = z
   })
   .strict();
 
-export type CheckoutRequest = z.output<typeof checkoutRequestSchema>;
+export type CheckoutInput = z.output<typeof checkoutRequestSchema>;
+export type CheckoutRequest = Omit<CheckoutInput, 'amount' | 'other_amount'> & { amount: number };

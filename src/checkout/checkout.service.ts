@@ -6,6 +6,7 @@ import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
 import { formatMoney } from '../money/currency.js';
 import type { Metrics } from '../ops/metrics.js';
+import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug } from '../publications/publication.repository.js';
 import { insertCheckoutSession } from './checkout-session.repository.js';
 import type { CheckoutRequest } from './checkout.schema.js';
@@ -31,7 +32,7 @@ export function createCheckoutService(deps: { db: Db; stripe: Stripe | undefined
   async function createSession(request: CheckoutRequest, options: { idempotencyKey?: string | undefined }): Promise<CheckoutResult> {
     const publication = await findPublicationBySlug(db, request.publication);
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
-    const articleUrl = checkArticleUrl(publication, request.article_url);
+    const articleUrl = articleUrlFor(publication, request.article_url);
     checkAmount(publication, request);
     if (!stripe) {
       throw new HttpError(503, 'payments_not_configured', 'Payments are not configured: set STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET) and restart.');
@@ -106,24 +107,6 @@ export function createCheckoutService(deps: { db: Db; stripe: Stripe | undefined
   }
 
   return { createSession };
-}
-
-/** The article must be an http(s) page on one of the publication's sites: this also stops open redirects. */
-function checkArticleUrl(publication: PublicationRow, raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new HttpError(400, 'invalid_article_url', 'article_url: must be an absolute http(s) URL.', 'article_url');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new HttpError(400, 'invalid_article_url', 'article_url: must be an http(s) URL.', 'article_url');
-  }
-  if (url.username || url.password || !publication.origins.includes(url.origin)) {
-    throw new HttpError(400, 'invalid_article_url', `article_url: must be on one of ${publication.name}'s sites: ${publication.origins.join(', ')}.`, 'article_url');
-  }
-  url.hash = '';
-  return url;
 }
 
 function checkAmount(publication: PublicationRow, request: CheckoutRequest): void {

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import type { CurrencySettings, Interval, PublicationRow } from '../db/tables/publication.table.js';
 import { listPublications } from '../publications/publication.repository.js';
 import type { PublicationInput } from '../publications/publication.schema.js';
-import { changePublication, createPublication, PublicationError } from '../publications/publication.service.js';
+import { changePublication, createPublication, PublicationError, toPublicationInput } from '../publications/publication.service.js';
 import { defaultCurrencySettings } from '../publications/currency-defaults.js';
 import { openMigratedDatabase } from './cli-database.js';
 
@@ -96,7 +96,7 @@ export function publicationCommands(io: { out: (line: string) => void; err: (lin
       await using database = await openMigratedDatabase(loadConfig());
       const current = (await listPublications(database.db)).find((p) => p.slug === slug);
       if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
-      const updated = await changePublication(database.db, slug, optionsToPublication(options, current));
+      const updated = await changePublication(database.db, slug, optionsToPublication(options, toPublicationInput(current)));
       io.out(`updated ${describe(updated)}`);
     });
 

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Database } from './database.js';
 
 const INT8_OID = 20;
+const DATE_OID = 1082;
 
 export interface DatabaseOptions {
   /** postgres:// URL; undefined opens the embedded PGlite database. */
@@ -44,8 +45,12 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Datab
     idleTimeoutMillis: 30_000,
     // bigint columns hold minor units and counts, always far below 2^53: read them as numbers.
     types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      // Calendar dates stay 'YYYY-MM-DD' strings: a Date would shift them by the server's time zone.
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8_OID) return (value: string) => Number(value);
+        if (oid === DATE_OID) return (value: string) => value;
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client losing its server must not crash the process; the next query reports the error.
@@ -68,7 +73,10 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
     releaseLock = lockDataDir(dataDir);
   }
   try {
-    const client = await PGlite.create(dir, { parsers: { [INT8_OID]: (value: string) => Number(value) } });
+    const client = await PGlite.create({
+      ...(dir ? { dataDir: dir } : {}),
+      parsers: { [INT8_OID]: (value: string) => Number(value), [DATE_OID]: (value: string) => value },
+    });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
     return {
       db,

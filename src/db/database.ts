@@ -11,6 +11,7 @@ import type {
   StripeInvoicePaymentTable,
 } from './tables/stripe-mirror.table.js';
 import type { SupporterTable } from './tables/supporter.table.js';
+import type { WidgetDailyCounterTable } from './tables/widget-counter.table.js';
 
 /** The typed schema Kysely checks every query against; mirrors migrations/. */
 export interface Database {
@@ -25,6 +26,7 @@ export interface Database {
   stripe_charges: StripeChargeTable;
   stripe_disputes: StripeDisputeTable;
   stripe_invoice_payments: StripeInvoicePaymentTable;
+  widget_daily_counters: WidgetDailyCounterTable;
 }
 
 export type Db = Kysely<Database>;

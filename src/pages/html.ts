@@ -5,7 +5,7 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-/** Tagged template that escapes every interpolated value unless it is already `SafeHtml`. */
+/** Markup that is already safe; everything else interpolated into `html` is escaped. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -16,28 +16,26 @@ export class SafeHtml {
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
   let out = strings[0] ?? '';
   values.forEach((value, i) => {
-    const rendered = Array.isArray(value)
-      ? value.map((v) => (v instanceof SafeHtml ? v.value : escapeHtml(v))).join('')
-      : value instanceof SafeHtml
-        ? value.value
-        : escapeHtml(value);
-    out += rendered + (strings[i + 1] ?? '');
+    const parts = Array.isArray(value) ? value : [value];
+    out += parts.map((v) => (v instanceof SafeHtml ? v.value : v === false || v == null ? '' : escapeHtml(v))).join('');
+    out += strings[i + 1] ?? '';
   });
   return new SafeHtml(out);
 }
 
-const STYLE = `
-  :root { color-scheme: light dark; --accent: #0b5cad; }
-  body { font: 17px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
-  h1 { font-size: 1.6rem; } fieldset { border: 1px solid #8888; border-radius: .5rem; margin: 0 0 1rem; }
-  label { margin-right: 1rem; white-space: nowrap; } input[type=text], input[type=email] { font: inherit; padding: .3rem; }
-  button { font: inherit; background: var(--accent); color: #fff; border: 0; border-radius: .4rem; padding: .5rem 1.2rem; cursor: pointer; }
-  :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; } .muted { opacity: .8; }
-`;
+export interface PageOptions {
+  title: string;
+  lang?: string;
+  /** Extra stylesheet, e.g. a publication's accent colour. */
+  stylesheet?: string;
+}
 
-/** A complete, self-contained page (no inline script; styles in a <style> the CSP allows by hash-free 'self' fallback). */
-export function page(title: string, body: SafeHtml, lang = 'en'): string {
-  return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
-<style>${STYLE}</style></head><body>${body.value}</body></html>`;
+/** A complete page: no inline script or style, so the strict CSP holds. */
+export function page(options: PageOptions, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="${options.lang ?? 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title}</title>
+<link rel="stylesheet" href="/assets/favour.css">${options.stylesheet ? html`<link rel="stylesheet" href="${options.stylesheet}">` : ''}
+</head><body><main>${body}</main></body></html>`.value;
 }

@@ -1,71 +1,141 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
-import { formatMoney } from '../money/currency.js';
+import type { Interval } from '../db/tables/publication.table.js';
+import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug, listPublications } from '../publications/publication.repository.js';
-import { findCheckoutSession } from '../checkout/checkout-session.repository.js';
+import { widgetSettingsOf } from '../publications/publication.service.js';
+import { PAGE_STRINGS, resolveLang } from '../widget/i18n.js';
+import { widgetLang } from '../widget/widget.service.js';
+import { textColourOn } from './colour.js';
+import { renderDemoPage } from './demo.page.js';
+import { renderDonatePage } from './donate.page.js';
 import { html, page } from './html.js';
+import { PAGE_CSS } from './page-styles.js';
+import { renderMessagePage, renderThanksPage } from './thanks.page.js';
+import { lookUpCheckout } from './thanks.service.js';
 
-const INTERVAL_LABELS: Record<string, string> = { once: 'One-off', month: 'Monthly', year: 'Yearly' };
+export interface PageDeps {
+  db: Db;
+  stripe: Stripe | undefined;
+  publicUrl: string;
+  logger: Logger;
+  now: () => Date;
+}
 
-/** Server-rendered pages that work without JavaScript: the index, a donate form, the thank-you page. */
-export function pageRoutes(deps: { db: Db; publicUrl: string }): Router {
+/** Strict CSP for every hosted page: our own scripts and styles only; forms may go on to Stripe. */
+export const pageSecurityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      formAction: ["'self'", 'https://checkout.stripe.com', 'https://billing.stripe.com'],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+  },
+  crossOriginEmbedderPolicy: false,
+});
+
+const queryString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** Server-rendered pages that work without JavaScript. */
+export function pageRoutes(deps: PageDeps): Router {
   const router = Router();
 
-  router.get('/', async (_req, res) => {
+  router.get('/assets/favour.css', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(PAGE_CSS);
+  });
+  router.get('/assets/theme/:publication.css', async (req, res) => {
+    const publication = await findPublicationBySlug(deps.db, String(req.params.publication));
+    const accent = publication ? widgetSettingsOf(publication).accent : '#0b5cad';
+    res.set('Cache-Control', 'public, max-age=300').type('text/css').send(`:root{--accent:${accent};--on-accent:${textColourOn(accent)}}`);
+  });
+
+  router.get('/', pageSecurityHeaders, async (_req, res) => {
     const publications = await listPublications(deps.db);
-    const items = publications.map((p) => html`<li><a href="/donate/${p.slug}">${p.name}</a> <span class="muted">(${p.slug})</span></li>`);
     res.type('html').send(
       page(
-        'favour',
+        { title: 'favour' },
         html`<h1>favour</h1><p>Reader support for independent newsrooms.</p>
-          <h2>Publications</h2><ul>${items}</ul>
+          <h2>Publications</h2>
+          <ul>${publications.map((p) => html`<li><a href="/donate/${p.slug}">${p.name}</a> <span class="muted">(${p.slug})</span></li>`)}</ul>
+          <p><a href="/demo">A sample article with the widget</a></p>
           <p class="muted">Health: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>`,
       ),
     );
   });
 
-  router.get('/donate/:publication', async (req, res) => {
-    const publication = await findPublicationBySlug(deps.db, req.params.publication);
-    if (!publication) {
-      res.status(404).type('html').send(page('Not found', html`<h1>No such publication</h1>`));
-      return;
-    }
-    res.type('html').send(page(`Support ${publication.name}`, donateForm(publication, deps.publicUrl), publication.default_locale));
+  router.get('/demo', pageSecurityHeaders, (req, res) => {
+    res.type('html').send(renderDemoPage(queryString(req.query.publication)?.replace(/[^a-z0-9-]/g, '') || 'demo'));
   });
 
-  router.get('/thanks', async (req, res) => {
-    const sessionId = typeof req.query.session_id === 'string' ? req.query.session_id : '';
-    const session = /^cs_[\w]{1,200}$/.test(sessionId) ? await findCheckoutSession(deps.db, sessionId) : undefined;
-    const amount = session ? formatMoney(session.amount, session.currency) : undefined;
-    const what = session?.interval === 'once' ? 'gift' : 'membership';
-    const body = session
-      ? html`<h1>Thank you!</h1><p>Your ${what} of <strong>${amount}</strong>${session.interval === 'once' ? '' : ` per ${session.interval}`} keeps independent journalism going.</p>
-          <p><a href="${session.article_url}">Back to the article</a></p>`
-      : html`<h1>Thank you!</h1><p>Your support keeps independent journalism going.</p>`;
-    res.type('html').send(page('Thank you', body));
+  router.get('/donate/:publication', pageSecurityHeaders, async (req, res) => {
+    const publication = await findPublicationBySlug(deps.db, String(req.params.publication));
+    const lang = publication ? widgetLang(publication, queryString(req.query.lang) ?? req.acceptsLanguages()[0]) : (resolveLang(queryString(req.query.lang)) ?? 'en');
+    if (!publication) {
+      res.status(404).type('html').send(renderMessagePage('404', PAGE_STRINGS[lang].not_found, lang));
+      return;
+    }
+    res.type('html').send(
+      renderDonatePage(publication, {
+        lang,
+        interval: pick(queryString(req.query.interval), publication.intervals) as Interval,
+        currency: pick(queryString(req.query.currency), Object.keys(publication.currencies), publication.default_currency),
+        articleUrl: articleFrom(publication, queryString(req.query.article)),
+      }),
+    );
+  });
+
+  router.get('/thanks', pageSecurityHeaders, async (req, res) => {
+    const found = await lookUpCheckout(deps, queryString(req.query.session_id) ?? '');
+    const lang = found
+      ? widgetLang(found.publication, queryString(req.query.lang) ?? found.locale ?? undefined)
+      : (resolveLang(queryString(req.query.lang)) ?? 'en');
+    res.set('Cache-Control', 'no-store').type('html').send(renderThanksPage(found?.publication, found?.checkout, lang));
+  });
+
+  router.post('/billing-portal', pageSecurityHeaders, express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }), async (req, res) => {
+    const sessionId = typeof req.body?.session_id === 'string' ? req.body.session_id : '';
+    const found = await lookUpCheckout(deps, sessionId);
+    const lang = found ? widgetLang(found.publication, found.locale ?? undefined) : 'en';
+    const strings = PAGE_STRINGS[lang];
+    if (!found || !deps.stripe || !found.checkout.canManage || !found.customerId) {
+      res.status(found ? 409 : 404).type('html').send(renderMessagePage(strings.manage_membership, strings.portal_unavailable, lang));
+      return;
+    }
+    try {
+      const portal = await deps.stripe.billingPortal.sessions.create({ customer: found.customerId, return_url: found.checkout.articleUrl });
+      res.redirect(303, portal.url);
+    } catch (err) {
+      deps.logger.error({ stripe_message: (err as Error).message }, 'billing portal session create failed');
+      res.status(502).type('html').send(renderMessagePage(strings.manage_membership, strings.portal_unavailable, lang));
+    }
   });
 
   return router;
 }
 
-function donateForm(publication: PublicationRow, publicUrl: string) {
-  const currency = publication.default_currency;
-  const settings = publication.currencies[currency]!;
-  const intervals = publication.intervals.map(
-    (interval, i) => html`<label><input type="radio" name="interval" value="${interval}" ${i === 0 ? html`checked` : ''}> ${INTERVAL_LABELS[interval]}</label>`,
-  );
-  const presets = (settings.presets.once ?? settings.presets[publication.intervals[0]!] ?? [settings.min]).map(
-    (amount, i) => html`<label><input type="radio" name="amount" value="${amount}" ${i === 0 ? html`checked` : ''}> ${formatMoney(amount, currency, publication.default_locale)}</label>`,
-  );
-  return html`<h1>Support ${publication.name}</h1>
-    <p>A small favour: if you appreciate our work, please support it.</p>
-    <form method="post" action="/api/checkout">
-      <input type="hidden" name="publication" value="${publication.slug}">
-      <input type="hidden" name="currency" value="${currency}">
-      <input type="hidden" name="article_url" value="${publication.origins[0] ?? publicUrl}/">
-      <fieldset><legend>How often</legend>${intervals}</fieldset>
-      <fieldset><legend>Amount</legend>${presets}</fieldset>
-      <button type="submit">Donate</button>
-    </form>`;
+function pick(value: string | undefined, allowed: string[], fallback = allowed[0]!): string {
+  return value && allowed.includes(value) ? value : fallback;
+}
+
+/** The article the reader came from when it is one of the publication's; else the site's front page. */
+function articleFrom(publication: PublicationRow, raw: string | undefined): string {
+  if (raw) {
+    try {
+      return articleUrlFor(publication, raw).href;
+    } catch {
+      // Not one of the publication's pages: fall through to the front page.
+    }
+  }
+  return `${publication.origins[0]}/`;
 }

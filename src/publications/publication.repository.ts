@@ -15,19 +15,24 @@ export async function countPublications(db: DbExecutor): Promise<number> {
   return Number(row.count);
 }
 
+function toRow(input: PublicationInput) {
+  const { widget, ...fields } = input;
+  return { ...fields, currencies: JSON.stringify(input.currencies), settings: JSON.stringify({ widget }) };
+}
+
 export async function insertPublication(db: DbExecutor, input: PublicationInput): Promise<PublicationRow> {
   return db
     .insertInto('publications')
-    .values({ ...input, currencies: JSON.stringify(input.currencies) })
+    .values(toRow(input))
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
 export async function updatePublication(db: DbExecutor, id: number, input: PublicationInput): Promise<PublicationRow> {
-  const { slug: _slug, ...fields } = input;
+  const { slug: _slug, ...fields } = toRow(input);
   return db
     .updateTable('publications')
-    .set({ ...fields, currencies: JSON.stringify(input.currencies), updated_at: new Date() })
+    .set({ ...fields, updated_at: new Date() })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -37,7 +42,7 @@ export async function updatePublication(db: DbExecutor, id: number, input: Publi
 export async function insertPublicationIfAbsent(db: DbExecutor, input: PublicationInput): Promise<PublicationRow | undefined> {
   return db
     .insertInto('publications')
-    .values({ ...input, currencies: JSON.stringify(input.currencies) })
+    .values(toRow(input))
     .onConflict((oc) => oc.column('slug').doNothing())
     .returningAll()
     .executeTakeFirst();

@@ -36,6 +36,42 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+const LANG_KEYS = ['en', 'it', 'sr-Latn', 'sr-Cyrl'] as const;
+const copySchema = z.object({ heading: z.string().trim().min(1).max(120).optional(), body: z.string().trim().min(1).max(600).optional() }).strict();
+const copyPerLang = z.partialRecord(z.enum(LANG_KEYS), copySchema);
+
+/** What the appeal says and how politely it asks; every field has a default. */
+export const widgetSettingsSchema = z
+  .object({
+    /** Appeal copy per language, overriding the built-in "A small favour". */
+    copy: copyPerLang.default({}),
+    /** Any UI string per language (button, errors, …), overriding the built-in ones. */
+    strings: z.partialRecord(z.enum(LANG_KEYS), z.record(z.string(), z.string().max(300))).default({}),
+    /** A/B copy variants; each browser keeps a stable bucket and sees one by weight. */
+    variants: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'variant ids are 1-64 letters, digits, _ . or -'),
+            weight: z.number().positive().max(1000).default(1),
+            copy: copyPerLang.default({}),
+          })
+          .strict(),
+      )
+      .max(10)
+      .default([])
+      .refine((variants) => new Set(variants.map((v) => v.id)).size === variants.length, 'variant ids must be unique'),
+    /** After this many views within this many days the appeal collapses to one line. */
+    frequency_cap: z.object({ views: z.number().int().min(1).max(1000), days: z.number().int().min(1).max(365) }).strict().default({ views: 4, days: 30 }),
+    /** Days a one-off supporter sees a thank-you instead of the ask. */
+    supporter_days: z.number().int().min(0).max(400).default(90),
+    /** Button and focus colour, #rgb or #rrggbb. */
+    accent: z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex colour such as #0b5cad').default('#0b5cad'),
+  })
+  .strict();
+
+export type WidgetSettings = z.output<typeof widgetSettingsSchema>;
+
 /** A publication as an operator describes it (CLI and API input). */
 export const publicationInputSchema = z
   .object({
@@ -50,6 +86,7 @@ export const publicationInputSchema = z
     intervals: z.array(z.enum(INTERVALS)).min(1).transform((list) => [...new Set(list)]),
     default_locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, it or sr-Cyrl'),
     time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Rome'),
+    widget: widgetSettingsSchema.default(() => widgetSettingsSchema.parse({})),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -8,7 +8,7 @@ import {
   insertPublicationIfAbsent,
   updatePublication,
 } from './publication.repository.js';
-import { type PublicationInput, publicationInputSchema } from './publication.schema.js';
+import { type PublicationInput, publicationInputSchema, type WidgetSettings, widgetSettingsSchema } from './publication.schema.js';
 
 export class PublicationError extends Error {
   constructor(message: string) {
@@ -51,7 +51,14 @@ export function toPublicationInput(row: PublicationRow): PublicationInput {
     intervals: row.intervals,
     default_locale: row.default_locale,
     time_zone: row.time_zone,
+    widget: widgetSettingsOf(row),
   };
+}
+
+/** The publication's widget settings with every default filled in. */
+export function widgetSettingsOf(row: PublicationRow): WidgetSettings {
+  const parsed = widgetSettingsSchema.safeParse((row.settings as { widget?: unknown }).widget ?? {});
+  return parsed.success ? parsed.data : widgetSettingsSchema.parse({});
 }
 
 /** The publication a newcomer gets on first start, so the demo page works at once. */

@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
 import { insertPublication } from '../../src/publications/publication.repository.js';
 import { demoPublicationInput, validatePublication } from '../../src/publications/publication.service.js';
 import { createTestDatabase } from './test-database.js';
+import type { RateLimit } from '../../src/http/rate-limit.js';
 
 export const TEST_PUBLIC_URL = 'http://favour.test';
 export const TEST_WEBHOOK_SECRET = 'whsec_test_secret_for_favour';
@@ -29,9 +30,20 @@ export function createTestStripe(): Stripe {
 }
 
 /** A whole app on a fresh database with the demo publication (origin https://news.example) and an Italian one. */
-export async function createTestApp(options: { stripe?: Stripe | null; webhookSecret?: string | null } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: {
+    stripe?: Stripe | null;
+    webhookSecret?: string | null;
+    /** The app's own public URL (default http://favour.test); it is also an origin of the demo publication. */
+    publicUrl?: string;
+    now?: () => Date;
+    widgetBundlePath?: string;
+    eventsRateLimit?: RateLimit;
+  } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
-  await seedPublications(database);
+  const publicUrl = options.publicUrl ?? TEST_PUBLIC_URL;
+  await seedPublications(database, [publicUrl]);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -47,16 +59,20 @@ export async function createTestApp(options: { stripe?: Stripe | null; webhookSe
     stripe,
     logger,
     metrics,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.widgetBundlePath ? { widgetBundlePath: options.widgetBundlePath } : {}),
+    ...(options.eventsRateLimit ? { eventsRateLimit: options.eventsRateLimit } : {}),
     config: {
-      publicUrl: TEST_PUBLIC_URL,
+      publicUrl,
       stripeWebhookSecret: options.webhookSecret === null ? undefined : (options.webhookSecret ?? TEST_WEBHOOK_SECRET),
     },
   });
   return { app, database, metrics, logs, close: () => database.close() };
 }
 
-export async function seedPublications(database: DatabaseHandle): Promise<void> {
-  await insertPublication(database.db, { ...demoPublicationInput('https://news.example'), origins: ['https://news.example', 'https://www.news.example'] });
+export async function seedPublications(database: DatabaseHandle, extraDemoOrigins: string[] = []): Promise<void> {
+  const demo = demoPublicationInput('https://news.example');
+  await insertPublication(database.db, { ...demo, origins: [...new Set(['https://news.example', 'https://www.news.example', ...extraDemoOrigins.map((u) => new URL(u).origin)])] });
   await insertPublication(
     database.db,
     validatePublication({

@@ -1,0 +1,65 @@
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { formatMoney } from '../money/currency.js';
+import { widgetSettingsOf } from '../publications/publication.service.js';
+import { DEFAULT_COPY, fill, INTL_LOCALE, PAGE_STRINGS, WIDGET_STRINGS } from '../widget/i18n.js';
+import type { WidgetInterval, WidgetLang } from '../widget/widget-config.js';
+import { html, page } from './html.js';
+
+export interface DonatePageParams {
+  lang: WidgetLang;
+  interval: WidgetInterval;
+  currency: string;
+  articleUrl: string;
+}
+
+/**
+ * The hosted donate page: the widget's choices as a plain form posting to /api/checkout, so it works
+ * without JavaScript. Interval and currency are links (each shows its own presets).
+ */
+export function renderDonatePage(publication: PublicationRow, p: DonatePageParams): string {
+  const strings = WIDGET_STRINGS[p.lang];
+  const pageStrings = PAGE_STRINGS[p.lang];
+  const settings = widgetSettingsOf(publication);
+  const copy = { ...DEFAULT_COPY[p.lang], ...settings.copy[p.lang] };
+  const locale = INTL_LOCALE[p.lang];
+  const currency = publication.currencies[p.currency]!;
+  const presets = currency.presets[p.interval] ?? [];
+  const link = (change: Partial<DonatePageParams>) => {
+    const q = new URLSearchParams({ lang: p.lang, interval: p.interval, currency: p.currency, article: p.articleUrl, ...change });
+    return `/donate/${publication.slug}?${q}`;
+  };
+  const suffix = p.interval === 'month' ? strings.per_month : p.interval === 'year' ? strings.per_year : '';
+
+  const body = html`
+    <h1>${fill(pageStrings.donate_title, { name: publication.name })}</h1>
+    <p>${copy.heading}. ${copy.body}</p>
+    <div class="card">
+      <nav aria-label="${strings.interval_legend}"><ul class="tabs">
+        ${publication.intervals.map((i) => html`<li><a href="${link({ interval: i })}" ${i === p.interval ? html`aria-current="page"` : ''}>${strings[i]}</a></li>`)}
+      </ul></nav>
+      ${Object.keys(publication.currencies).length > 1
+        ? html`<ul class="tabs" aria-label="Currency">${Object.keys(publication.currencies).map((c) => html`<li><a href="${link({ currency: c })}" ${c === p.currency ? html`aria-current="page"` : ''}>${c.toUpperCase()}</a></li>`)}</ul>`
+        : ''}
+      <form method="post" action="/api/checkout">
+        <input type="hidden" name="publication" value="${publication.slug}">
+        <input type="hidden" name="currency" value="${p.currency}">
+        <input type="hidden" name="interval" value="${p.interval}">
+        <input type="hidden" name="article_url" value="${p.articleUrl}">
+        <input type="hidden" name="locale" value="${p.lang}">
+        <fieldset>
+          <legend>${strings.amount_legend}</legend>
+          <div class="choices">
+            ${presets.map(
+              (amount, i) => html`<label><input type="radio" name="amount" value="${amount}" ${i === 0 ? html`checked` : ''}><span>${formatMoney(amount, p.currency, locale)}${suffix}</span></label>`,
+            )}
+          </div>
+        </fieldset>
+        <label class="other">${presets.length ? pageStrings.other_amount_hint : strings.other_amount} (${formatMoney(currency.min, p.currency, locale)}–${formatMoney(currency.max, p.currency, locale)})<br>
+          <input type="text" name="other_amount" inputmode="decimal" autocomplete="off"></label>
+        <button type="submit">${strings.donate}</button>
+        <p class="muted">${strings.secure_note}</p>
+      </form>
+    </div>
+    <p><a href="${p.articleUrl}">${pageStrings.back_to_article}</a></p>`;
+  return page({ title: fill(pageStrings.donate_title, { name: publication.name }), lang: p.lang, stylesheet: `/assets/theme/${publication.slug}.css` }, body);
+}

@@ -1,0 +1,52 @@
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { formatMoney } from '../money/currency.js';
+import { fill, INTL_LOCALE, PAGE_STRINGS, WIDGET_STRINGS } from '../widget/i18n.js';
+import type { WidgetLang } from '../widget/widget-config.js';
+import { html, page } from './html.js';
+
+/** What the thank-you page knows about the checkout that brought the reader here. */
+export interface CompletedCheckout {
+  sessionId: string;
+  amount: number;
+  currency: string;
+  interval: 'once' | 'month' | 'year';
+  paid: boolean;
+  articleUrl: string;
+  /** Unix seconds until which the widget should thank instead of ask. */
+  supporterUntil: number;
+  canManage: boolean;
+}
+
+export function renderThanksPage(publication: PublicationRow | undefined, checkout: CompletedCheckout | undefined, lang: WidgetLang): string {
+  const s = PAGE_STRINGS[lang];
+  const w = WIDGET_STRINGS[lang];
+  const name = publication?.name ?? '';
+  if (!publication || !checkout) {
+    return page({ title: s.thanks_title, lang }, html`<h1>${s.thanks_title}</h1><p>${fill(s.thanks_unknown, { name: name || '…' })}</p>`);
+  }
+  const amount = formatMoney(checkout.amount, checkout.currency, INTL_LOCALE[lang]);
+  const period = checkout.interval === 'month' ? w.per_month : checkout.interval === 'year' ? w.per_year : '';
+  const message = !checkout.paid
+    ? fill(s.thanks_pending, { amount, name })
+    : checkout.interval === 'once'
+      ? fill(s.thanks_once, { amount, name })
+      : fill(s.thanks_member, { amount, name, period });
+  const back = new URL(checkout.articleUrl);
+  back.searchParams.set('favour', 'thanks');
+  back.searchParams.set('favour-until', String(checkout.supporterUntil));
+  const body = html`
+    <h1>${s.thanks_title}</h1>
+    <div class="card">
+      <p>${message}</p>
+      <p class="muted">${s.receipt_note}</p>
+      <p><a href="${back.href}">${s.back_to_article}</a></p>
+      ${checkout.canManage
+        ? html`<form method="post" action="/billing-portal"><input type="hidden" name="session_id" value="${checkout.sessionId}"><button type="submit">${s.manage_membership}</button></form>`
+        : ''}
+    </div>`;
+  return page({ title: s.thanks_title, lang, stylesheet: `/assets/theme/${publication.slug}.css` }, body);
+}
+
+export function renderMessagePage(title: string, message: string, lang: WidgetLang, status?: string): string {
+  return page({ title, lang }, html`<h1>${title}</h1><p>${message}</p>${status ? html`<p class="muted">${status}</p>` : ''}`);
+}

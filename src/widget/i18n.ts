@@ -1,0 +1,231 @@
+import type { WidgetCopy, WidgetLang, WidgetStrings } from './widget-config.js';
+
+export const LANGS: readonly WidgetLang[] = ['en', 'it', 'sr-Latn', 'sr-Cyrl'];
+
+/** Intl locale per language: number and currency formats follow the reader's language. */
+export const INTL_LOCALE: Record<WidgetLang, string> = { en: 'en', it: 'it-IT', 'sr-Latn': 'sr-Latn-RS', 'sr-Cyrl': 'sr-Cyrl-RS' };
+
+/**
+ * Picks one of our languages for a BCP 47 tag, or undefined when we have none for it.
+ * Plain "sr" is Cyrillic, as CLDR and the Serbian constitution have it; Latin needs an explicit sr-Latn.
+ */
+export function resolveLang(tag: string | undefined | null): WidgetLang | undefined {
+  if (!tag) return undefined;
+  const t = tag.trim().toLowerCase().replace(/_/g, '-');
+  if (t === 'sr' || t.startsWith('sr-cyrl') || t === 'sr-rs' || t === 'sr-me' || t === 'sr-ba') return 'sr-Cyrl';
+  if (t.startsWith('sr-latn') || t === 'sh') return 'sr-Latn';
+  if (t === 'it' || t.startsWith('it-')) return 'it';
+  if (t === 'en' || t.startsWith('en-')) return 'en';
+  return undefined;
+}
+
+export const DEFAULT_COPY: Record<WidgetLang, WidgetCopy> = {
+  en: {
+    heading: 'A small favour',
+    body: 'If you appreciate our work, please support it. Every contribution, big or small, keeps our journalism independent and free for everyone to read.',
+  },
+  it: {
+    heading: 'Un piccolo favore',
+    body: 'Se apprezzi il nostro lavoro, sostienilo. Ogni contributo, grande o piccolo, mantiene il nostro giornalismo indipendente e libero per tutti.',
+  },
+  'sr-Latn': {
+    heading: 'Mala usluga',
+    body: 'Ako cenite naš rad, podržite ga. Svaki prilog, veliki ili mali, čuva naše novinarstvo nezavisnim i besplatnim za sve čitaoce.',
+  },
+  'sr-Cyrl': {
+    heading: 'Мала услуга',
+    body: 'Ако цените наш рад, подржите га. Сваки прилог, велики или мали, чува наше новинарство независним и бесплатним за све читаоце.',
+  },
+};
+
+export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
+  en: {
+    interval_legend: 'How would you like to give?',
+    once: 'Once',
+    month: 'Monthly',
+    year: 'Yearly',
+    amount_legend: 'Amount',
+    other_amount: 'Other amount',
+    donate: 'Donate',
+    loading: 'Opening secure checkout…',
+    secure_note: 'Secure payment by Stripe. Memberships can be cancelled at any time.',
+    amount_invalid: 'Please enter an amount.',
+    amount_too_low: 'The minimum is {min}.',
+    amount_too_high: 'The maximum is {max}.',
+    not_configured: 'Donations are not available right now. Please try again later.',
+    rate_limited: 'Too many attempts. Please wait a minute and try again.',
+    network_error: 'We could not reach our server. Please check your connection and try again.',
+    generic_error: 'Something went wrong. Please try again.',
+    cancelled: 'No problem, maybe another time. Thank you for reading.',
+    thanks_heading: 'Thank you for your support',
+    thanks_body: 'Readers like you keep {name} independent.',
+    collapsed: 'Support {name}',
+    expand: 'Show the appeal',
+    per_month: '/month',
+    per_year: '/year',
+    no_script: 'Support {name}',
+  },
+  it: {
+    interval_legend: 'Come vuoi contribuire?',
+    once: 'Una tantum',
+    month: 'Mensile',
+    year: 'Annuale',
+    amount_legend: 'Importo',
+    other_amount: 'Altro importo',
+    donate: 'Dona',
+    loading: 'Apertura del pagamento sicuro…',
+    secure_note: "Pagamento sicuro con Stripe. L'abbonamento si può annullare in qualsiasi momento.",
+    amount_invalid: 'Inserisci un importo.',
+    amount_too_low: "L'importo minimo è {min}.",
+    amount_too_high: "L'importo massimo è {max}.",
+    not_configured: 'Le donazioni non sono disponibili al momento. Riprova più tardi.',
+    rate_limited: 'Troppi tentativi. Attendi un minuto e riprova.',
+    network_error: 'Impossibile raggiungere il server. Controlla la connessione e riprova.',
+    generic_error: 'Qualcosa è andato storto. Riprova.',
+    cancelled: "Nessun problema, sarà per un'altra volta. Grazie per averci letto.",
+    thanks_heading: 'Grazie per il tuo sostegno',
+    thanks_body: 'Lettori come te rendono {name} indipendente.',
+    collapsed: 'Sostieni {name}',
+    expand: "Mostra l'appello",
+    per_month: '/mese',
+    per_year: '/anno',
+    no_script: 'Sostieni {name}',
+  },
+  'sr-Latn': {
+    interval_legend: 'Kako želite da podržite?',
+    once: 'Jednokratno',
+    month: 'Mesečno',
+    year: 'Godišnje',
+    amount_legend: 'Iznos',
+    other_amount: 'Drugi iznos',
+    donate: 'Doniraj',
+    loading: 'Otvaramo bezbedno plaćanje…',
+    secure_note: 'Bezbedno plaćanje preko Stripe-a. Članstvo možete otkazati bilo kada.',
+    amount_invalid: 'Unesite iznos.',
+    amount_too_low: 'Najmanji iznos je {min}.',
+    amount_too_high: 'Najveći iznos je {max}.',
+    not_configured: 'Donacije trenutno nisu dostupne. Pokušajte ponovo kasnije.',
+    rate_limited: 'Previše pokušaja. Sačekajte minut i pokušajte ponovo.',
+    network_error: 'Server nije dostupan. Proverite vezu i pokušajte ponovo.',
+    generic_error: 'Nešto nije u redu. Pokušajte ponovo.',
+    cancelled: 'Nema problema, možda drugi put. Hvala što nas čitate.',
+    thanks_heading: 'Hvala na podršci',
+    thanks_body: 'Čitaoci poput vas omogućavaju naš nezavisan rad.',
+    collapsed: 'Podržite {name}',
+    expand: 'Prikaži poziv',
+    per_month: '/mesečno',
+    per_year: '/godišnje',
+    no_script: 'Podržite {name}',
+  },
+  'sr-Cyrl': {
+    interval_legend: 'Како желите да подржите?',
+    once: 'Једнократно',
+    month: 'Месечно',
+    year: 'Годишње',
+    amount_legend: 'Износ',
+    other_amount: 'Други износ',
+    donate: 'Донирај',
+    loading: 'Отварамо безбедно плаћање…',
+    secure_note: 'Безбедно плаћање преко Stripe-а. Чланство можете отказати било када.',
+    amount_invalid: 'Унесите износ.',
+    amount_too_low: 'Најмањи износ је {min}.',
+    amount_too_high: 'Највећи износ је {max}.',
+    not_configured: 'Донације тренутно нису доступне. Покушајте поново касније.',
+    rate_limited: 'Превише покушаја. Сачекајте минут и покушајте поново.',
+    network_error: 'Сервер није доступан. Проверите везу и покушајте поново.',
+    generic_error: 'Нешто није у реду. Покушајте поново.',
+    cancelled: 'Нема проблема, можда други пут. Хвала што нас читате.',
+    thanks_heading: 'Хвала на подршци',
+    thanks_body: 'Читаоци попут вас омогућавају наш независан рад.',
+    collapsed: 'Подржите {name}',
+    expand: 'Прикажи позив',
+    per_month: '/месечно',
+    per_year: '/годишње',
+    no_script: 'Подржите {name}',
+  },
+};
+
+/** Strings of the hosted pages (donate, thank-you). */
+export interface PageStrings {
+  donate_title: string;
+  donate_intro: string;
+  other_amount_hint: string;
+  thanks_title: string;
+  thanks_once: string;
+  thanks_member: string;
+  thanks_pending: string;
+  thanks_unknown: string;
+  receipt_note: string;
+  back_to_article: string;
+  manage_membership: string;
+  portal_unavailable: string;
+  not_found: string;
+}
+
+export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
+  en: {
+    donate_title: 'Support {name}',
+    donate_intro: 'Independent journalism depends on readers like you.',
+    other_amount_hint: 'or enter another amount',
+    thanks_title: 'Thank you!',
+    thanks_once: 'Your gift of {amount} to {name} has been received.',
+    thanks_member: 'Welcome, member of {name}: {amount}{period}.',
+    thanks_pending: 'Your payment of {amount} to {name} is being processed; we will e-mail you when it completes.',
+    thanks_unknown: 'Thank you for supporting {name}.',
+    receipt_note: 'Stripe will e-mail you a receipt.',
+    back_to_article: 'Back to the article',
+    manage_membership: 'Manage my membership',
+    portal_unavailable: 'Membership management is not available right now. Please try again later.',
+    not_found: 'We could not find that page.',
+  },
+  it: {
+    donate_title: 'Sostieni {name}',
+    donate_intro: 'Il giornalismo indipendente vive grazie a lettori come te.',
+    other_amount_hint: 'oppure inserisci un altro importo',
+    thanks_title: 'Grazie!',
+    thanks_once: 'Abbiamo ricevuto il tuo contributo di {amount} a {name}.',
+    thanks_member: 'Benvenuto tra i sostenitori di {name}: {amount}{period}.',
+    thanks_pending: 'Il tuo pagamento di {amount} a {name} è in elaborazione; ti scriveremo quando sarà completato.',
+    thanks_unknown: 'Grazie per sostenere {name}.',
+    receipt_note: 'Stripe ti invierà una ricevuta via e-mail.',
+    back_to_article: "Torna all'articolo",
+    manage_membership: 'Gestisci il mio abbonamento',
+    portal_unavailable: 'La gestione dell’abbonamento non è disponibile al momento. Riprova più tardi.',
+    not_found: 'Pagina non trovata.',
+  },
+  'sr-Latn': {
+    donate_title: 'Podržite {name}',
+    donate_intro: 'Nezavisno novinarstvo opstaje zahvaljujući čitaocima poput vas.',
+    other_amount_hint: 'ili unesite drugi iznos',
+    thanks_title: 'Hvala!',
+    thanks_once: 'Primili smo vaš prilog od {amount} za {name}.',
+    thanks_member: 'Dobro došli među članove {name}: {amount}{period}.',
+    thanks_pending: 'Vaša uplata od {amount} za {name} se obrađuje; javićemo vam e-poštom kada bude završena.',
+    thanks_unknown: 'Hvala što podržavate {name}.',
+    receipt_note: 'Stripe će vam poslati potvrdu e-poštom.',
+    back_to_article: 'Nazad na članak',
+    manage_membership: 'Upravljaj članstvom',
+    portal_unavailable: 'Upravljanje članstvom trenutno nije dostupno. Pokušajte ponovo kasnije.',
+    not_found: 'Stranica nije pronađena.',
+  },
+  'sr-Cyrl': {
+    donate_title: 'Подржите {name}',
+    donate_intro: 'Независно новинарство опстаје захваљујући читаоцима попут вас.',
+    other_amount_hint: 'или унесите други износ',
+    thanks_title: 'Хвала!',
+    thanks_once: 'Примили смо ваш прилог од {amount} за {name}.',
+    thanks_member: 'Добро дошли међу чланове {name}: {amount}{period}.',
+    thanks_pending: 'Ваша уплата од {amount} за {name} се обрађује; јавићемо вам е-поштом када буде завршена.',
+    thanks_unknown: 'Хвала што подржавате {name}.',
+    receipt_note: 'Stripe ће вам послати потврду е-поштом.',
+    back_to_article: 'Назад на чланак',
+    manage_membership: 'Управљај чланством',
+    portal_unavailable: 'Управљање чланством тренутно није доступно. Покушајте поново касније.',
+    not_found: 'Страница није пронађена.',
+  },
+};
+
+/** Fills {placeholders}; unknown ones stay as they are. */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+}

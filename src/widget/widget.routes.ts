@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import express, { Router } from 'express';
+import type { Db } from '../db/database.js';
+import { HttpError } from '../http/http-error.js';
+import { openCors, publicationCors } from '../http/publication-cors.js';
+import type { RateLimit } from '../http/rate-limit.js';
+import { parseInput } from '../http/validation.js';
+import { articleUrlFor } from '../publications/article-url.js';
+import { findPublicationBySlug } from '../publications/publication.repository.js';
+import { incrementWidgetCounter } from './widget-counter.repository.js';
+import { widgetEventSchema } from './widget-event.schema.js';
+import { buildWidgetConfig, localDay } from './widget.service.js';
+
+export interface WidgetRouteDeps {
+  db: Db;
+  publicUrl: string;
+  bundlePath: string;
+  eventsRateLimit: RateLimit;
+  now: () => Date;
+}
+
+/** GET /widget.js, GET /api/widget/:publication, POST /api/events. */
+export function widgetRoutes(deps: WidgetRouteDeps): Router {
+  const router = Router();
+  let bundle: { body: Buffer; etag: string } | undefined;
+
+  router.get('/widget.js', openCors, async (req, res) => {
+    if (!bundle) {
+      const body = await readFile(deps.bundlePath).catch(() => undefined);
+      if (!body) throw new HttpError(503, 'widget_not_built', 'The widget is not built: run "npm run build".');
+      bundle = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    }
+    res.set({
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=300, stale-while-revalidate=86400',
+      ETag: bundle.etag,
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    });
+    if (req.fresh) res.status(304).end();
+    else res.send(bundle.body);
+  });
+
+  router.get('/api/widget/:publication', openCors, async (req, res) => {
+    const slug = String(req.params.publication);
+    const publication = await findPublicationBySlug(deps.db, slug);
+    if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${slug}".`, 'publication');
+    const lang = typeof req.query.lang === 'string' ? req.query.lang.slice(0, 35) : undefined;
+    res.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=3600');
+    res.set('Vary', 'Origin');
+    res.json(buildWidgetConfig(publication, lang, deps.publicUrl));
+  });
+
+  router.options('/api/events', publicationCors(deps.db));
+  router.post(
+    '/api/events',
+    publicationCors(deps.db),
+    // sendBeacon posts a string as text/plain, which needs no CORS preflight.
+    express.text({ type: ['text/plain', 'application/json'], limit: '2kb' }),
+    async (req, res) => {
+      await deps.eventsRateLimit.consume(req, res);
+      let body: unknown;
+      try {
+        body = JSON.parse(typeof req.body === 'string' ? req.body : '');
+      } catch {
+        throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+      }
+      const event = parseInput(widgetEventSchema, body, { article_url: 'invalid_article_url' });
+      const publication = await findPublicationBySlug(deps.db, event.publication);
+      if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${event.publication}".`, 'publication');
+      const articleUrl = articleUrlFor(publication, event.article_url);
+      await incrementWidgetCounter(deps.db, {
+        publicationId: publication.id,
+        day: localDay(deps.now(), publication.time_zone),
+        articleUrl: articleUrl.href,
+        variant: event.variant ?? '',
+        type: event.type,
+      });
+      res.status(202).json({ accepted: true });
+    },
+  );
+  return router;
+}

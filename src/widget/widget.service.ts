@@ -1,0 +1,48 @@
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { currencyExponent } from '../money/currency.js';
+import type { WidgetSettings } from '../publications/publication.schema.js';
+import { widgetSettingsOf } from '../publications/publication.service.js';
+import { DEFAULT_COPY, INTL_LOCALE, resolveLang, WIDGET_STRINGS } from './i18n.js';
+import type { WidgetConfig, WidgetCopy, WidgetCurrency, WidgetLang, WidgetStrings } from './widget-config.js';
+
+/** The language to speak: the one asked for when we have it, else the publication's default, else English. */
+export function widgetLang(publication: PublicationRow, requested: string | undefined): WidgetLang {
+  return resolveLang(requested) ?? resolveLang(publication.default_locale) ?? 'en';
+}
+
+function copyFor(settings: WidgetSettings, overrides: WidgetSettings['copy'], lang: WidgetLang): WidgetCopy {
+  return { ...DEFAULT_COPY[lang], ...settings.copy[lang], ...overrides[lang] };
+}
+
+/** Everything the widget needs in one small, cacheable answer. */
+export function buildWidgetConfig(publication: PublicationRow, requestedLang: string | undefined, publicUrl: string): WidgetConfig {
+  const lang = widgetLang(publication, requestedLang);
+  const settings = widgetSettingsOf(publication);
+  const currencies: Record<string, WidgetCurrency> = {};
+  for (const [code, c] of Object.entries(publication.currencies)) {
+    currencies[code] = { min: c.min, max: c.max, exponent: currencyExponent(code), presets: c.presets };
+  }
+  return {
+    publication: publication.slug,
+    name: publication.name,
+    lang,
+    locale: INTL_LOCALE[lang],
+    intervals: publication.intervals,
+    currencies,
+    default_currency: publication.default_currency,
+    copy: copyFor(settings, {}, lang),
+    variants: settings.variants.map((v) => ({ id: v.id, weight: v.weight, copy: copyFor(settings, v.copy, lang) })),
+    frequency_cap: settings.frequency_cap,
+    supporter_days: settings.supporter_days,
+    accent: settings.accent,
+    donate_url: `${publicUrl}/donate/${publication.slug}?lang=${encodeURIComponent(lang)}`,
+    checkout_url: `${publicUrl}/api/checkout`,
+    events_url: `${publicUrl}/api/events`,
+    strings: { ...WIDGET_STRINGS[lang], ...(settings.strings[lang] as Partial<WidgetStrings> | undefined) },
+  };
+}
+
+/** The publication's calendar date now, for daily counters in its own time zone. */
+export function localDay(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
