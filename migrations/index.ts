@@ -1,9 +1,13 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026-11-28T0100-initial-schema.js';
 import * as widgetCounters from './2026-11-28T0200-widget-counters.js';
+import * as apiKeys from './2026-11-28T0300-api-keys.js';
+import * as reportRollups from './2026-11-28T0400-report-rollups.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
   '2026-11-28T0100-initial-schema': initialSchema,
   '2026-11-28T0200-widget-counters': widgetCounters,
+  '2026-11-28T0300-api-keys': apiKeys,
+  '2026-11-28T0400-report-rollups': reportRollups,
 };

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { ApiKeyTable } from './tables/api-key.table.js';
 import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
 import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
 import type { PaymentTable } from './tables/payment.table.js';
@@ -27,6 +28,7 @@ export interface Database {
   stripe_disputes: StripeDisputeTable;
   stripe_invoice_payments: StripeInvoicePaymentTable;
   widget_daily_counters: WidgetDailyCounterTable;
+  api_keys: ApiKeyTable;
 }
 
 export type Db = Kysely<Database>;

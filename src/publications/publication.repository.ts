@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import type { PublicationInput } from './publication.schema.js';
@@ -46,4 +47,9 @@ export async function insertPublicationIfAbsent(db: DbExecutor, input: Publicati
     .onConflict((oc) => oc.column('slug').doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Recomputes a publication's report rollups from its payments. */
+export async function rebuildRollups(db: DbExecutor, publicationId: number): Promise<void> {
+  await sql`SELECT favour_rebuild_rollups(${publicationId})`.execute(db);
 }

@@ -3,6 +3,7 @@ import type { PublicationRow } from '../db/tables/publication.table.js';
 import { defaultCurrencySettings } from './currency-defaults.js';
 import {
   countPublications,
+  rebuildRollups,
   findPublicationBySlug,
   insertPublication,
   insertPublicationIfAbsent,
@@ -38,7 +39,10 @@ export async function changePublication(db: DbExecutor, slug: string, change: Pa
   const current = await findPublicationBySlug(db, slug);
   if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
   const merged = validatePublication({ ...toPublicationInput(current), ...change, slug });
-  return updatePublication(db, current.id, merged);
+  const updated = await updatePublication(db, current.id, merged);
+  // Daily rollups are kept in the publication's local days: a new time zone moves every payment's day.
+  if (merged.time_zone !== current.time_zone) await rebuildRollups(db, current.id);
+  return updated;
 }
 
 export function toPublicationInput(row: PublicationRow): PublicationInput {

@@ -10,9 +10,17 @@ export async function incrementWidgetCounter(
   const clicks = c.type === 'click' ? 1 : 0;
   await db
     .insertInto('widget_daily_counters')
-    .values({ publication_id: c.publicationId, day: c.day, article_url: c.articleUrl, variant: c.variant, impressions, clicks })
+    .values({
+      publication_id: c.publicationId,
+      day: c.day,
+      article_url: c.articleUrl,
+      variant: c.variant,
+      shard: sql<number>`(pg_backend_pid() % 4)::smallint`,
+      impressions,
+      clicks,
+    })
     .onConflict((oc) =>
-      oc.columns(['publication_id', 'day', 'article_url', 'variant']).doUpdateSet({
+      oc.columns(['publication_id', 'day', 'article_url', 'variant', 'shard']).doUpdateSet({
         impressions: sql`widget_daily_counters.impressions + excluded.impressions`,
         clicks: sql`widget_daily_counters.clicks + excluded.clicks`,
       }),

@@ -4,5 +4,6 @@ import type { Db } from '../../src/db/database.js';
 /** Empties every data table but publications, so one database can serve many test cases. */
 export async function resetData(db: Db): Promise<void> {
   await sql`TRUNCATE stripe_events, checkout_sessions, payments, memberships, membership_status_changes,
-    stripe_customers, supporters, stripe_charges, stripe_disputes, stripe_invoice_payments, widget_daily_counters RESTART IDENTITY CASCADE`.execute(db);
+    stripe_customers, supporters, stripe_charges, stripe_disputes, stripe_invoice_payments, widget_daily_counters,
+    payment_daily_totals, article_daily_totals, supporter_totals, widget_daily_totals, api_keys RESTART IDENTITY CASCADE`.execute(db);
 }

@@ -132,7 +132,15 @@ describe('GET /widget.js', () => {
 
 describe('POST /api/events', () => {
   const counters = () =>
-    t.database.db.selectFrom('widget_daily_counters').select(['day', 'article_url', 'variant', 'impressions', 'clicks']).orderBy('article_url').orderBy('variant').execute();
+    t.database.db
+      .selectFrom('widget_daily_counters')
+      .select(['day', 'article_url', 'variant'])
+      .select((eb) => [eb.fn.sum<number>('impressions').as('impressions'), eb.fn.sum<number>('clicks').as('clicks')])
+      .groupBy(['day', 'article_url', 'variant'])
+      .orderBy('article_url')
+      .orderBy('variant')
+      .execute()
+      .then((rows) => rows.map((r) => ({ ...r, impressions: Number(r.impressions), clicks: Number(r.clicks) })));
   const beacon = (body: unknown, type = 'text/plain;charset=UTF-8') =>
     request(t.app).post('/api/events').set('content-type', type).set('Origin', 'https://news.example').send(typeof body === 'string' ? body : JSON.stringify(body));
 
@@ -154,7 +162,7 @@ describe('POST /api/events', () => {
       { day: '2026-11-28', article_url: 'https://news.example/story', variant: 'b', impressions: 1, clicks: 0 },
     ]);
     const columns = Object.keys((await t.database.db.selectFrom('widget_daily_counters').selectAll().executeTakeFirstOrThrow()) as object);
-    expect(columns.sort()).toEqual(['article_url', 'clicks', 'day', 'impressions', 'publication_id', 'variant']);
+    expect(columns.sort()).toEqual(['article_url', 'checkouts', 'clicks', 'day', 'impressions', 'paid', 'publication_id', 'shard', 'variant']);
   });
 
   it("uses the publication's own time zone for the day", async () => {
