@@ -108,7 +108,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       subscription_id       text PRIMARY KEY,
       publication_id        integer NOT NULL REFERENCES publications(id),
       supporter_id          bigint REFERENCES supporters(id),
-      customer_id           text NOT NULL,
+      customer_id           text,
       status                text NOT NULL,
       amount                bigint NOT NULL,
       currency              text NOT NULL,

@@ -15,6 +15,7 @@ import { publicationCors } from './http/publication-cors.js';
 import { memoryRateLimit, type RateLimit } from './http/rate-limit.js';
 import { widgetBundlePath } from './paths.js';
 import { widgetRoutes } from './widget/widget.routes.js';
+import { reportRoutes } from './reports/report.routes.js';
 import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
 
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(pageRoutes({ db, stripe, publicUrl: config.publicUrl, logger, now }));
+  app.use(reportRoutes({ db, now }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

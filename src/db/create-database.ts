@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Database } from './database.js';
 
 const INT8_OID = 20;
@@ -55,7 +56,8 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Datab
   });
   // An idle client losing its server must not crash the process; the next query reports the error.
   pool.on('error', (error) => options.onPoolError?.(error));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // pg-cursor lets exports stream millions of rows in constant memory.
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   return {
     db,
     kind: 'postgres',

@@ -4,6 +4,7 @@ import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
 import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
 import type { PaymentTable } from './tables/payment.table.js';
 import type { PublicationTable } from './tables/publication.table.js';
+import type { ArticleDailyTotalsTable, PaymentDailyTotalsTable, SupporterTotalsTable, WidgetDailyTotalsTable } from './tables/report-rollup.table.js';
 import type {
   StripeChargeTable,
   StripeCustomerTable,
@@ -29,6 +30,10 @@ export interface Database {
   stripe_invoice_payments: StripeInvoicePaymentTable;
   widget_daily_counters: WidgetDailyCounterTable;
   api_keys: ApiKeyTable;
+  payment_daily_totals: PaymentDailyTotalsTable;
+  article_daily_totals: ArticleDailyTotalsTable;
+  supporter_totals: SupporterTotalsTable;
+  widget_daily_totals: WidgetDailyTotalsTable;
 }
 
 export type Db = Kysely<Database>;

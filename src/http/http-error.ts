@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'invalid_article_url'
   | 'payments_not_configured'
   | 'rate_limited'
+  | 'unauthorized'
+  | 'forbidden'
   | 'widget_not_built'
   | 'portal_not_available'
   | 'webhooks_not_configured'

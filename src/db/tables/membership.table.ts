@@ -4,7 +4,8 @@ export interface MembershipTable {
   subscription_id: string;
   publication_id: number;
   supporter_id: number | null;
-  customer_id: string;
+  /** Null once the supporter has been erased. */
+  customer_id: string | null;
   /** Stripe's subscription status: active, trialing, past_due, canceled, … */
   status: string;
   amount: number;

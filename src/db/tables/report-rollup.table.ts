@@ -1,0 +1,40 @@
+import type { ColumnType } from 'kysely';
+
+// Rollup tables are written only by the triggers in migrations/…-report-rollups.ts; the app reads them.
+type Read<T> = ColumnType<T, never, never>;
+
+export interface PaymentDailyTotalsTable {
+  publication_id: Read<number>;
+  day: Read<string>;
+  currency: Read<string>;
+  kind: Read<string>;
+  shard: Read<number>;
+  payments: Read<number>;
+  gross: Read<number>;
+  refunded: Read<number>;
+  disputed: Read<number>;
+}
+
+export interface ArticleDailyTotalsTable extends PaymentDailyTotalsTable {
+  article_url: Read<string>;
+  variant: Read<string>;
+  one_off: Read<number>;
+}
+
+export interface SupporterTotalsTable {
+  supporter_id: Read<number>;
+  currency: Read<string>;
+  payments: Read<number>;
+  gross: Read<number>;
+  refunded: Read<number>;
+}
+
+export interface WidgetDailyTotalsTable {
+  publication_id: Read<number>;
+  day: Read<string>;
+  shard: Read<number>;
+  impressions: Read<number>;
+  clicks: Read<number>;
+  checkouts: Read<number>;
+  paid: Read<number>;
+}

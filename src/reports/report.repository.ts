@@ -1,0 +1,379 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { DbExecutor } from '../db/database.js';
+import type { DateRange } from './report-query.schema.js';
+
+/** A publication's report scope: its id and the time zone its days are counted in. */
+export interface ReportScope {
+  publicationId: number;
+  timeZone: string;
+}
+
+// Local midnight of a date in the publication's time zone, as an instant.
+const startOf = (day: string, tz: string) => sql`((${day}::date)::timestamp AT TIME ZONE ${tz})`;
+const endOf = (day: string, tz: string) => sql`(((${day}::date) + 1)::timestamp AT TIME ZONE ${tz})`;
+
+// Memberships that count as paying members: not a trial, not an abandoned first payment, not on hold.
+const COUNTED_MEMBERSHIP = sql`m.status NOT IN ('incomplete', 'incomplete_expired', 'trialing', 'unpaid', 'paused')`;
+// Twelve times the monthly amount: an integer for monthly and yearly plans, so MRR adds up exactly.
+const TWELFTHS = sql`round(m.amount * CASE m.interval WHEN 'year' THEN 1.0 WHEN 'month' THEN 12.0 WHEN 'week' THEN 52.0 WHEN 'day' THEN 365.0 ELSE 12.0 END / m.interval_count)::bigint`;
+
+export interface PaymentTotalsRow {
+  currency: string;
+  kind: 'one_off' | 'membership';
+  payments: number;
+  gross: number;
+  refunded: number;
+  disputed: number;
+}
+
+export async function paymentTotals(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<PaymentTotalsRow[]> {
+  const result = await sql<PaymentTotalsRow>`
+    SELECT currency, kind, sum(payments)::bigint AS payments, sum(gross)::bigint AS gross,
+      sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed
+    FROM payment_daily_totals
+    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
+    GROUP BY currency, kind ORDER BY currency, kind`.execute(db);
+  return result.rows;
+}
+
+export async function countNewSupporters(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<number> {
+  const result = await sql<{ count: number }>`
+    SELECT count(*)::int AS count FROM supporters
+    WHERE publication_id = ${scope.publicationId}
+      AND first_paid_at >= ${startOf(range.from, scope.timeZone)} AND first_paid_at < ${endOf(range.to, scope.timeZone)}`.execute(db);
+  return result.rows[0]?.count ?? 0;
+}
+
+export interface MembersRow {
+  currency: string;
+  members: number;
+  twelfths: number;
+}
+
+/** Paying members and their monthly value at the end of a day. */
+export async function membersAtEndOf(db: DbExecutor, scope: ReportScope, day: string): Promise<MembersRow[]> {
+  const at = endOf(day, scope.timeZone);
+  const result = await sql<MembersRow>`
+    SELECT m.currency, count(*)::int AS members, sum(${TWELFTHS})::bigint AS twelfths
+    FROM memberships m
+    WHERE m.publication_id = ${scope.publicationId} AND ${COUNTED_MEMBERSHIP}
+      AND m.started_at < ${at} AND (m.ended_at IS NULL OR m.ended_at >= ${at})
+    GROUP BY m.currency ORDER BY m.currency`.execute(db);
+  return result.rows;
+}
+
+export async function countChurnedMembers(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<number> {
+  const result = await sql<{ count: number }>`
+    SELECT count(*)::int AS count FROM memberships m
+    WHERE m.publication_id = ${scope.publicationId} AND m.status = 'canceled'
+      AND m.ended_at >= ${startOf(range.from, scope.timeZone)} AND m.ended_at < ${endOf(range.to, scope.timeZone)}`.execute(db);
+  return result.rows[0]?.count ?? 0;
+}
+
+export interface FunnelRow {
+  impressions: number;
+  clicks: number;
+  checkouts: number;
+  paid: number;
+}
+
+export async function funnelTotals(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<FunnelRow> {
+  const result = await sql<FunnelRow>`
+    SELECT coalesce(sum(impressions), 0)::bigint AS impressions, coalesce(sum(clicks), 0)::bigint AS clicks,
+      coalesce(sum(checkouts), 0)::bigint AS checkouts, coalesce(sum(paid), 0)::bigint AS paid
+    FROM widget_daily_totals
+    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date`.execute(db);
+  return result.rows[0]!;
+}
+
+export interface DailyRevenueRow {
+  day: string;
+  currency: string;
+  gross: number;
+  refunded: number;
+  disputed: number;
+  payments: number;
+}
+
+export async function dailyRevenue(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<DailyRevenueRow[]> {
+  const result = await sql<DailyRevenueRow>`
+    SELECT day, currency, sum(gross)::bigint AS gross, sum(refunded)::bigint AS refunded,
+      sum(disputed)::bigint AS disputed, sum(payments)::bigint AS payments
+    FROM payment_daily_totals
+    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
+    GROUP BY day, currency ORDER BY day, currency`.execute(db);
+  return result.rows;
+}
+
+export async function dailyNewSupporters(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<{ day: string; count: number }[]> {
+  const result = await sql<{ day: string; count: number }>`
+    SELECT (first_paid_at AT TIME ZONE ${scope.timeZone})::date AS day, count(*)::int AS count
+    FROM supporters
+    WHERE publication_id = ${scope.publicationId}
+      AND first_paid_at >= ${startOf(range.from, scope.timeZone)} AND first_paid_at < ${endOf(range.to, scope.timeZone)}
+    GROUP BY 1 ORDER BY 1`.execute(db);
+  return result.rows;
+}
+
+export async function countSupportersBefore(db: DbExecutor, scope: ReportScope, day: string): Promise<number> {
+  const result = await sql<{ count: number }>`
+    SELECT count(*)::int AS count FROM supporters
+    WHERE publication_id = ${scope.publicationId} AND first_paid_at < ${startOf(day, scope.timeZone)}`.execute(db);
+  return result.rows[0]?.count ?? 0;
+}
+
+export interface MembershipChangeRow {
+  day: string;
+  currency: string;
+  started: number;
+  started_twelfths: number;
+  ended: number;
+  ended_twelfths: number;
+}
+
+/** Memberships starting and ending on each local day of the range (for members and MRR over time). */
+export async function dailyMembershipChanges(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<MembershipChangeRow[]> {
+  const tz = scope.timeZone;
+  const [from, to] = [startOf(range.from, tz), endOf(range.to, tz)];
+  const result = await sql<MembershipChangeRow>`
+    SELECT day, currency, sum(started)::int AS started, sum(started_twelfths)::bigint AS started_twelfths,
+      sum(ended)::int AS ended, sum(ended_twelfths)::bigint AS ended_twelfths
+    FROM (
+      SELECT (m.started_at AT TIME ZONE ${tz})::date AS day, m.currency, 1 AS started, ${TWELFTHS} AS started_twelfths, 0 AS ended, 0::bigint AS ended_twelfths
+      FROM memberships m
+      WHERE m.publication_id = ${scope.publicationId} AND ${COUNTED_MEMBERSHIP} AND m.started_at >= ${from} AND m.started_at < ${to}
+      UNION ALL
+      SELECT (m.ended_at AT TIME ZONE ${tz})::date, m.currency, 0, 0, 1, ${TWELFTHS}
+      FROM memberships m
+      WHERE m.publication_id = ${scope.publicationId} AND ${COUNTED_MEMBERSHIP} AND m.ended_at >= ${from} AND m.ended_at < ${to}
+    ) changes
+    GROUP BY day, currency ORDER BY day, currency`.execute(db);
+  return result.rows;
+}
+
+/** Members at the start of a day (the base the daily changes add to). */
+export async function membersAtStartOf(db: DbExecutor, scope: ReportScope, day: string): Promise<MembersRow[]> {
+  const at = startOf(day, scope.timeZone);
+  const result = await sql<MembersRow>`
+    SELECT m.currency, count(*)::int AS members, sum(${TWELFTHS})::bigint AS twelfths
+    FROM memberships m
+    WHERE m.publication_id = ${scope.publicationId} AND ${COUNTED_MEMBERSHIP}
+      AND m.started_at < ${at} AND (m.ended_at IS NULL OR m.ended_at >= ${at})
+    GROUP BY m.currency`.execute(db);
+  return result.rows;
+}
+
+export interface ArticleFunnelRow {
+  key: string;
+  impressions: number;
+  clicks: number;
+  checkouts: number;
+  paid: number;
+}
+
+export interface ArticleRevenueRow {
+  key: string;
+  currency: string;
+  payments: number;
+  one_off: number;
+  gross: number;
+  refunded: number;
+  disputed: number;
+}
+
+/** Funnel and revenue per article URL or per variant ('' when none) over the range. */
+export async function articleBreakdown(
+  db: DbExecutor,
+  scope: ReportScope,
+  range: DateRange,
+  by: 'article_url' | 'variant',
+): Promise<{ funnel: ArticleFunnelRow[]; revenue: ArticleRevenueRow[] }> {
+  const key = sql.ref(by);
+  const funnel = await sql<ArticleFunnelRow>`
+    SELECT ${key} AS key, sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks,
+      sum(checkouts)::bigint AS checkouts, sum(paid)::bigint AS paid
+    FROM widget_daily_counters
+    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
+    GROUP BY ${key}`.execute(db);
+  const revenue = await sql<ArticleRevenueRow>`
+    SELECT ${key} AS key, currency, sum(payments)::bigint AS payments, sum(one_off)::bigint AS one_off, sum(gross)::bigint AS gross,
+      sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed
+    FROM article_daily_totals
+    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
+    GROUP BY ${key}, currency`.execute(db);
+  return { funnel: funnel.rows, revenue: revenue.rows };
+}
+
+export interface SupporterFilters {
+  status?: string | undefined;
+  oneOffOnly?: boolean | undefined;
+  lapsed?: boolean | undefined;
+  minLifetime?: { amount: number; currency: string } | undefined;
+  since?: string | undefined;
+  search?: string | undefined;
+}
+
+export interface SupporterListRow {
+  id: number;
+  email: string;
+  name: string | null;
+  first_paid_at: Date | null;
+  last_paid_at: Date | null;
+}
+
+const LIVE_MEMBERSHIP = sql`('active', 'trialing', 'past_due')`;
+
+function supporterConditions(scope: ReportScope, f: SupporterFilters): RawBuilder<unknown>[] {
+  const where: RawBuilder<unknown>[] = [sql`s.publication_id = ${scope.publicationId}`];
+  if (f.status) where.push(sql`EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id AND m.status = ${f.status})`);
+  if (f.oneOffOnly) where.push(sql`NOT EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id)`);
+  if (f.lapsed) {
+    where.push(sql`EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id AND m.status IN ${LIVE_MEMBERSHIP})`);
+  }
+  if (f.minLifetime) {
+    where.push(sql`EXISTS (SELECT 1 FROM supporter_totals t WHERE t.supporter_id = s.id AND t.currency = ${f.minLifetime.currency}
+      AND t.gross - t.refunded >= ${f.minLifetime.amount})`);
+  }
+  if (f.since) where.push(sql`s.first_paid_at >= ${startOf(f.since, scope.timeZone)}`);
+  if (f.search) {
+    const pattern = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(sql`(s.email ILIKE ${pattern} OR s.name ILIKE ${pattern})`);
+  }
+  return where;
+}
+
+/** One page of supporters, keyset-paginated by id (stable under concurrent inserts). */
+export async function listSupporters(
+  db: DbExecutor,
+  scope: ReportScope,
+  filters: SupporterFilters,
+  page: { afterId?: number | undefined; limit: number; order: 'newest' | 'oldest' },
+): Promise<SupporterListRow[]> {
+  const where = supporterConditions(scope, filters);
+  if (page.afterId !== undefined) where.push(page.order === 'newest' ? sql`s.id < ${page.afterId}` : sql`s.id > ${page.afterId}`);
+  const result = await sql<SupporterListRow>`
+    SELECT s.id, s.email, s.name, s.first_paid_at, s.last_paid_at FROM supporters s
+    WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY s.id ${page.order === 'newest' ? sql`DESC` : sql`ASC`}
+    LIMIT ${page.limit}`.execute(db);
+  return result.rows;
+}
+
+/** Every matching supporter, for the CSV export, newest first, read through a cursor. */
+export function streamSupporters(db: DbExecutor, scope: ReportScope, filters: SupporterFilters) {
+  const where = supporterConditions(scope, filters);
+  return db
+    .selectFrom(sql<SupporterListRow & { totals: string | null; membership_status: string | null }>`(
+      SELECT s.id, s.email, s.name, s.first_paid_at, s.last_paid_at,
+        (SELECT string_agg(t.currency || ':' || t.payments || ':' || t.gross || ':' || t.refunded, ';' ORDER BY t.currency)
+           FROM supporter_totals t WHERE t.supporter_id = s.id) AS totals,
+        (SELECT m.status FROM memberships m WHERE m.supporter_id = s.id
+           ORDER BY (m.status IN ${LIVE_MEMBERSHIP}) DESC, m.started_at DESC LIMIT 1) AS membership_status
+      FROM supporters s WHERE ${sql.join(where, sql` AND `)} ORDER BY s.id DESC)`.as('x'))
+    .selectAll()
+    .stream(1000);
+}
+
+export interface SupporterTotalsRow {
+  supporter_id: number;
+  currency: string;
+  payments: number;
+  gross: number;
+  refunded: number;
+}
+
+export async function supporterTotals(db: DbExecutor, supporterIds: number[]): Promise<SupporterTotalsRow[]> {
+  if (supporterIds.length === 0) return [];
+  return db.selectFrom('supporter_totals').selectAll().where('supporter_id', 'in', supporterIds).orderBy('currency').execute();
+}
+
+/** Each supporter's current membership: a live one if any, else the most recent. */
+export async function currentMemberships(db: DbExecutor, supporterIds: number[]) {
+  if (supporterIds.length === 0) return [];
+  const result = await sql<{
+    supporter_id: number;
+    subscription_id: string;
+    status: string;
+    amount: number;
+    currency: string;
+    interval: string;
+    current_period_end: Date | null;
+    cancel_at_period_end: boolean;
+    started_at: Date;
+  }>`
+    SELECT DISTINCT ON (m.supporter_id) m.supporter_id, m.subscription_id, m.status, m.amount, m.currency, m.interval,
+      m.current_period_end, m.cancel_at_period_end, m.started_at
+    FROM memberships m WHERE m.supporter_id IN (${sql.join(supporterIds)})
+    ORDER BY m.supporter_id, (m.status IN ${LIVE_MEMBERSHIP}) DESC, m.started_at DESC`.execute(db);
+  return result.rows;
+}
+
+export interface DonationFilters {
+  status?: string | undefined;
+  kind?: string | undefined;
+  currency?: string | undefined;
+  articleUrl?: string | undefined;
+  variant?: string | undefined;
+}
+
+export interface DonationRow {
+  id: number;
+  source_id: string;
+  kind: string;
+  amount: number;
+  currency: string;
+  status: string;
+  refunded_amount: number;
+  dispute_status: string | null;
+  created_at: Date;
+  paid_at: Date | null;
+  article_url: string | null;
+  variant: string | null;
+  billing_reason: string | null;
+  subscription_id: string | null;
+  supporter_id: number | null;
+  email: string | null;
+  name: string | null;
+}
+
+function donationConditions(scope: ReportScope, range: DateRange, f: DonationFilters): RawBuilder<unknown>[] {
+  const where: RawBuilder<unknown>[] = [
+    sql`p.publication_id = ${scope.publicationId}`,
+    sql`coalesce(p.paid_at, p.created_at) >= ${startOf(range.from, scope.timeZone)}`,
+    sql`coalesce(p.paid_at, p.created_at) < ${endOf(range.to, scope.timeZone)}`,
+  ];
+  if (f.status) where.push(sql`p.status = ${f.status}`);
+  if (f.kind) where.push(sql`p.kind = ${f.kind}`);
+  if (f.currency) where.push(sql`p.currency = ${f.currency}`);
+  if (f.articleUrl) where.push(sql`p.article_url = ${f.articleUrl}`);
+  if (f.variant) where.push(sql`p.variant = ${f.variant}`);
+  return where;
+}
+
+const DONATION_COLUMNS = sql`p.id, p.source_id, p.kind, p.amount, p.currency, p.status, p.refunded_amount, p.dispute_status,
+  p.created_at, p.paid_at, p.article_url, p.variant, p.billing_reason, p.subscription_id, p.supporter_id, s.email, s.name`;
+
+export async function listDonations(
+  db: DbExecutor,
+  scope: ReportScope,
+  range: DateRange,
+  filters: DonationFilters,
+  page: { beforeId?: number | undefined; limit: number },
+): Promise<DonationRow[]> {
+  const where = donationConditions(scope, range, filters);
+  if (page.beforeId !== undefined) where.push(sql`p.id < ${page.beforeId}`);
+  const result = await sql<DonationRow>`
+    SELECT ${DONATION_COLUMNS} FROM payments p LEFT JOIN supporters s ON s.id = p.supporter_id
+    WHERE ${sql.join(where, sql` AND `)} ORDER BY p.id DESC LIMIT ${page.limit}`.execute(db);
+  return result.rows;
+}
+
+export function streamDonations(db: DbExecutor, scope: ReportScope, range: DateRange, filters: DonationFilters) {
+  const where = donationConditions(scope, range, filters);
+  return db
+    .selectFrom(sql<DonationRow>`(SELECT ${DONATION_COLUMNS} FROM payments p LEFT JOIN supporters s ON s.id = p.supporter_id
+      WHERE ${sql.join(where, sql` AND `)} ORDER BY p.id DESC)`.as('x'))
+    .selectAll()
+    .stream(1000);
+}
