@@ -34,6 +34,7 @@ const envSchema = z.object({
   STRIPE_API_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(LOG_LEVELS).default('info')),
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(10_000)),
+  DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),
 });
 
 export interface StripeApiLocation {
@@ -65,6 +66,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
+  /** Supporters of synthetic history given to a newly created demo publication (0: none). */
+  demoSeedSupporters: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stripeApi: e.STRIPE_API_URL ? parseApiLocation(e.STRIPE_API_URL) : undefined,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    demoSeedSupporters: e.DEMO_SEED_SUPPORTERS,
   });
 }
 

@@ -1,6 +1,11 @@
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createApiKey } from './api-keys/api-key.service.js';
+import type { Db } from './db/database.js';
+import type { PublicationRow } from './db/tables/publication.table.js';
+import { seedDemoHistory } from './demo/demo-seed.service.js';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/create-database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
@@ -30,10 +35,7 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(database.db);
   logger.info({ database: database.kind, applied }, 'database ready');
 
-  if (config.nodeEnv !== 'production') {
-    const demo = await ensureDemoPublication(database.db, config.publicUrl);
-    if (demo) logger.info(`created the "demo" publication; open ${config.publicUrl}/donate/demo`);
-  }
+  const demo = config.nodeEnv !== 'production' ? await ensureDemoPublication(database.db, config.publicUrl) : undefined;
 
   const stripe = createStripeClient(config);
   if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: everything works except payments (POST /api/checkout answers 503)');
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
   server.keepAliveTimeout = 65_000;
+  if (demo) void welcomeNewcomer(database.db, demo, config, logger);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -71,3 +74,23 @@ main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
+
+/**
+ * First start on an empty database: a demo publication exists now. Give it a dashboard key and, in
+ * the background, a year of synthetic history, so there is something to look at straight away.
+ */
+async function welcomeNewcomer(db: Db, demo: PublicationRow, config: Config, logger: Logger): Promise<void> {
+  const key = await createApiKey(db, demo.id, 'demo dashboard');
+  logger.info(
+    `created the "demo" publication. Try: ${config.publicUrl}/demo (an article with the widget), ` +
+      `${config.publicUrl}/donate/demo, and the dashboard ${config.publicUrl}/dashboard with the API key ${key.key} (shown once)`,
+  );
+  if (config.demoSeedSupporters === 0) return;
+  logger.info({ supporters: config.demoSeedSupporters }, 'filling the demo publication with synthetic history in the background');
+  try {
+    const result = await seedDemoHistory(db, demo, { supporters: config.demoSeedSupporters, now: new Date() });
+    logger.info(result, 'demo history ready');
+  } catch (err) {
+    logger.warn({ err }, 'could not fill the demo publication (run "favour demo seed" to try again)');
+  }
+}

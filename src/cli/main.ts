@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, loadDotEnv } from '../config.js';
+import { demoCommands } from './demo.commands.js';
+import { keyCommands } from './key.commands.js';
 import { publicationCommands } from './publication.commands.js';
+import { supporterCommands } from './supporter.commands.js';
 import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
@@ -21,6 +24,9 @@ export function buildCli(io: { out: (line: string) => void; err: (line: string) 
     });
 
   program.addCommand(publicationCommands(io));
+  program.addCommand(keyCommands(io));
+  program.addCommand(supporterCommands(io));
+  program.addCommand(demoCommands(io));
   return program;
 }
 

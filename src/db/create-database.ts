@@ -76,7 +76,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
   }
   try {
     const client = await PGlite.create({
-      ...(dir ? { dataDir: dir } : {}),
+      ...(dir ? { dataDir: dir, relaxedDurability: true } : {}),
       parsers: { [INT8_OID]: (value: string) => Number(value), [DATE_OID]: (value: string) => value },
     });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });

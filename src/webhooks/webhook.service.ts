@@ -26,6 +26,28 @@ export interface WebhookService {
   process(event: Stripe.Event, rawBody?: string, log?: Logger): Promise<ProcessResult>;
 }
 
+/**
+ * Stores an event and applies it, exactly once: the event row, the changes it causes and its outcome
+ * commit together or not at all, and a concurrent delivery of the same event waits on the primary key
+ * and then sees a duplicate. Webhooks, reconciliation and the demo seed all come through here.
+ */
+export async function recordStripeEvent(db: Db, event: Stripe.Event, payload: string = JSON.stringify(event)): Promise<ProcessResult> {
+  return db.transaction().execute(async (trx) => {
+    const fresh = await insertEvent(trx, {
+      id: event.id,
+      type: event.type,
+      created: new Date(event.created * 1000),
+      livemode: event.livemode,
+      api_version: event.api_version ?? null,
+      payload,
+    });
+    if (!fresh) return 'duplicate';
+    const result = await applyEvent(trx, event);
+    await setEventOutcome(trx, event.id, result.outcome, result.publicationId);
+    return result.outcome;
+  });
+}
+
 export function createWebhookService(deps: { db: Db; logger: Logger; metrics: Metrics; webhookSecret: string | undefined }): WebhookService {
   const { db, logger, metrics, webhookSecret } = deps;
 
@@ -40,30 +62,11 @@ export function createWebhookService(deps: { db: Db; logger: Logger; metrics: Me
     }
   }
 
-  // The event row, the changes it causes and its outcome commit together or not at all; a
-  // concurrent delivery of the same event waits on the primary key and then sees a duplicate.
-  async function processOnce(event: Stripe.Event, payload: string): Promise<ProcessResult> {
-    return db.transaction().execute(async (trx) => {
-      const fresh = await insertEvent(trx, {
-        id: event.id,
-        type: event.type,
-        created: new Date(event.created * 1000),
-        livemode: event.livemode,
-        api_version: event.api_version ?? null,
-        payload,
-      });
-      if (!fresh) return 'duplicate';
-      const result = await applyEvent(trx, event);
-      await setEventOutcome(trx, event.id, result.outcome, result.publicationId);
-      return result.outcome;
-    });
-  }
-
   async function process(event: Stripe.Event, rawBody?: string, log: Logger = logger): Promise<ProcessResult> {
     const payload = rawBody ?? JSON.stringify(event);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await processOnce(event, payload);
+        const result = await recordStripeEvent(db, event, payload);
         metrics.webhookEvents.inc({ type: event.type, outcome: result });
         log.info({ event_id: event.id, event_type: event.type, outcome: result }, 'stripe event');
         return result;

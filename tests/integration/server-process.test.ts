@@ -48,10 +48,14 @@ describe('the server process', () => {
   it('starts on the embedded database with a demo publication, serves webhooks, and stops cleanly on SIGTERM without losing acknowledged events', async () => {
     const port = await freePort();
     const secret = 'whsec_process_test';
-    const server = startServer(port, { DATA_DIR: dataDir, STRIPE_WEBHOOK_SECRET: secret });
+    const server = startServer(port, { DATA_DIR: dataDir, STRIPE_WEBHOOK_SECRET: secret, DEMO_SEED_SUPPORTERS: '0' });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/readyz`);
-    expect(server.output()).toContain(`open http://localhost:${port}/donate/demo`);
+    expect(server.output()).toContain(`http://localhost:${port}/donate/demo`);
+    const key = /API key (fav_[\w-]+)/.exec(server.output())?.[1];
+    expect(key).toBeDefined();
+    const summary = await fetch(`${base}/api/reports/summary`, { headers: { authorization: `Bearer ${key}` } });
+    expect(summary.status).toBe(200);
     expect(await (await fetch(`${base}/donate/demo`)).text()).toContain('The Demo Daily');
 
     // Fire a burst of webhooks and SIGTERM while they are in flight.

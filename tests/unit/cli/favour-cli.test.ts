@@ -56,6 +56,51 @@ describe('favour CLI', () => {
     expect((await run('publication', 'list')).out).toContain('slug');
   });
 
+  it('creates, lists and revokes API keys, printing the key once', async () => {
+    const created = await run('key', 'create', 'italia', '--label', 'finance');
+    expect(created.out).toMatch(/^fav_[\w-]{32}$/);
+    expect(created.err).toContain('cannot be shown again');
+    const listed = (await run('key', 'list', 'italia')).out;
+    expect(listed).toContain('finance');
+    expect(listed).not.toContain(created.out);
+    const prefix = created.out.slice(0, 12);
+    expect((await run('key', 'revoke', prefix)).out).toBe('revoked 1 key');
+    expect((await run('key', 'list')).out).toMatch(/finance\t\S+\t\S+\t\d{4}-/);
+    await expect(run('key', 'revoke', prefix)).rejects.toThrow(/No live key/);
+  });
+
+  it('seeds a demo history through the webhook code path, repeatably', async () => {
+    const seeded = await run('demo', 'seed', '--supporters', '12', '--seed', '42');
+    expect(seeded.out).toMatch(/^seeded demo: 12 supporters, \d+ events \(\d+ applied\), 20 articles$/);
+    const { openDatabase } = await import('../../../src/db/create-database.js');
+    const database = await openDatabase({ databaseUrl: undefined, dataDir });
+    try {
+      const supporters = await database.db.selectFrom('supporters').select('email').execute();
+      expect(supporters.length).toBe(12);
+      const events = await database.db.selectFrom('stripe_events').select(['outcome']).execute();
+      expect(events.filter((e) => e.outcome === 'applied').length).toBeGreaterThan(12);
+      const payments = await database.db.selectFrom('payments').select('amount').execute();
+      expect(payments.length).toBeGreaterThanOrEqual(12);
+    } finally {
+      await database.close();
+    }
+    // The same seed again adds nothing new: same event ids, all duplicates.
+    expect((await run('demo', 'seed', '--supporters', '12', '--seed', '42')).out).toMatch(/\(0 applied\)/);
+  }, 60_000);
+
+  it('exports and erases a supporter from the command line', async () => {
+    const { openDatabase } = await import('../../../src/db/create-database.js');
+    const database = await openDatabase({ databaseUrl: undefined, dataDir });
+    const someone = await database.db.selectFrom('supporters').select('email').orderBy('id').executeTakeFirstOrThrow();
+    await database.close();
+    const exported = JSON.parse((await run('supporter', 'export', 'demo', someone.email)).out) as { supporter: { email: string }; payments: unknown[] };
+    expect(exported.supporter.email).toBe(someone.email);
+    expect(exported.payments.length).toBeGreaterThan(0);
+    const erased = JSON.parse((await run('supporter', 'erase', 'demo', someone.email)).out) as { erased_at: string };
+    expect(erased.erased_at).toBeTruthy();
+    await expect(run('supporter', 'export', 'demo', someone.email)).rejects.toThrow(/No supporter/);
+  });
+
   it('refuses a duplicate slug and invalid settings with a clear message', async () => {
     await expect(run('publication', 'add', 'italia', '--name', 'Again', '--origin', 'https://x.example')).rejects.toThrow(/already exists/);
     await expect(run('publication', 'add', 'bad', '--name', 'Bad', '--origin', 'ftp://x.example')).rejects.toThrow(/origins\.0/);
