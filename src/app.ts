@@ -12,7 +12,7 @@ import { opsRoutes } from './ops/health.routes.js';
 import type { Metrics } from './ops/metrics.js';
 import { pageRoutes } from './pages/page.routes.js';
 import { publicationCors } from './http/publication-cors.js';
-import { memoryRateLimit, type RateLimit } from './http/rate-limit.js';
+import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { widgetBundlePath } from './paths.js';
 import { widgetRoutes } from './widget/widget.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
@@ -26,13 +26,13 @@ export interface AppDeps {
   now?: () => Date;
   /** Where the built widget lives (default dist/widget/widget.js). */
   widgetBundlePath?: string;
-  /** Per-IP limit on widget beacons (default 120 a minute, in memory). */
-  eventsRateLimit?: RateLimit;
+  /** Rate limits (default: none; server.ts builds them from the configuration). */
+  rateLimits?: RateLimits;
   /** Undefined when STRIPE_SECRET_KEY is not set: checkout then answers 503. */
   stripe: Stripe | undefined;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'>;
+  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy'>>;
 }
 
 /** Wires routes to services. No listening, no env reading: server.ts does that. */
@@ -41,7 +41,9 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Only believe X-Forwarded-For from the proxies TRUST_PROXY names: rate limits key on the client IP.
+  app.set('trust proxy', config.trustProxy ?? false);
+  const rateLimits = deps.rateLimits ?? NO_RATE_LIMITS;
 
   const checkout = createCheckoutService({ db, stripe, publicUrl: config.publicUrl, logger, metrics });
   const webhooks = config.stripeWebhookSecret
@@ -52,13 +54,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics(metrics));
   app.use(opsRoutes({ db, metrics }));
   app.use(stripeWebhookRoutes(webhooks));
-  app.use(checkoutRoutes(checkout, publicationCors(db)));
+  app.use(checkoutRoutes(checkout, publicationCors(db), rateLimits));
   app.use(
     widgetRoutes({
       db,
       publicUrl: config.publicUrl,
       bundlePath: deps.widgetBundlePath ?? widgetBundlePath(),
-      eventsRateLimit: deps.eventsRateLimit ?? memoryRateLimit(120, 60),
+      eventsRateLimit: rateLimits.eventsPerIp,
       now,
     }),
   );

@@ -1,11 +1,21 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { type LimitSpec, parseLimitSpec } from './http/rate-limit.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+
+const limitSpec = z.string().refine((text) => {
+  try {
+    parseLimitSpec(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be requests/seconds such as 10/600, or off');
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(blankToUndefined, z.string().default('development')),
@@ -34,6 +44,11 @@ const envSchema = z.object({
   STRIPE_API_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(LOG_LEVELS).default('info')),
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(10_000)),
+  RATE_LIMIT_CHECKOUT_IP: z.preprocess(blankToUndefined, limitSpec.default('10/600')),
+  RATE_LIMIT_CHECKOUT_PUBLICATION: z.preprocess(blankToUndefined, limitSpec.default('300/600')),
+  RATE_LIMIT_EVENTS_IP: z.preprocess(blankToUndefined, limitSpec.default('120/60')),
+  REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
   DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),
 });
 
@@ -68,6 +83,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Supporters of synthetic history given to a newly created demo publication (0: none). */
   demoSeedSupporters: number;
+  /** Rate limits as requests per seconds; null means off. */
+  rateLimits: { checkoutPerIp: LimitSpec | null; checkoutPerPublication: LimitSpec | null; eventsPerIp: LimitSpec | null };
+  /** Shared store for rate limits across instances; without it Postgres (or memory when embedded). */
+  redisUrl: string | undefined;
+  /** Express "trust proxy": which proxies' X-Forwarded-For to believe (false: none). */
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -103,7 +124,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     demoSeedSupporters: e.DEMO_SEED_SUPPORTERS,
+    rateLimits: {
+      checkoutPerIp: parseLimitSpec(e.RATE_LIMIT_CHECKOUT_IP),
+      checkoutPerPublication: parseLimitSpec(e.RATE_LIMIT_CHECKOUT_PUBLICATION),
+      eventsPerIp: parseLimitSpec(e.RATE_LIMIT_EVENTS_IP),
+    },
+    redisUrl: e.REDIS_URL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   });
+}
+
+/** TRUST_PROXY: false/true, a number of proxy hops, or addresses/CIDRs/names such as "loopback, 10.0.0.0/8". */
+function parseTrustProxy(text: string): boolean | number | string {
+  const t = text.trim().toLowerCase();
+  if (t === 'false' || t === '0' || t === 'no') return false;
+  if (t === 'true' || t === 'yes') return true;
+  if (/^\d+$/.test(t)) return Number(t);
+  return text.trim();
 }
 
 function parseApiLocation(raw: string): StripeApiLocation {

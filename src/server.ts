@@ -6,7 +6,8 @@ import type { PublicationRow } from './db/tables/publication.table.js';
 import { seedDemoHistory } from './demo/demo-seed.service.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
-import { openDatabase } from './db/create-database.js';
+import { type DatabaseHandle, openDatabase } from './db/create-database.js';
+import { rateLimitIn, type RateLimits, type RateLimitStore } from './http/rate-limit.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './ops/metrics.js';
@@ -42,7 +43,13 @@ async function main(): Promise<void> {
   if (!config.stripeWebhookSecret) logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe answers 503');
 
   const metrics = createMetrics(database.poolStats);
-  const app = createApp({ db: database.db, stripe, logger, metrics, config });
+  const rateLimitStore = await openRateLimitStore(config, database, logger);
+  const rateLimits: RateLimits = {
+    checkoutPerIp: rateLimitIn(rateLimitStore.store, 'checkout-ip', config.rateLimits.checkoutPerIp),
+    checkoutPerPublication: rateLimitIn(rateLimitStore.store, 'checkout-publication', config.rateLimits.checkoutPerPublication),
+    eventsPerIp: rateLimitIn(rateLimitStore.store, 'events-ip', config.rateLimits.eventsPerIp),
+  };
+  const app = createApp({ db: database.db, stripe, logger, metrics, config, rateLimits });
   const server: Server = app.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     server.close(async () => {
+      await rateLimitStore.close();
       await database.close().catch((err) => logger.error({ err }, 'error closing the database'));
       logger.info('stopped');
       process.exit(0);
@@ -93,4 +101,17 @@ async function welcomeNewcomer(db: Db, demo: PublicationRow, config: Config, log
   } catch (err) {
     logger.warn({ err }, 'could not fill the demo publication (run "favour demo seed" to try again)');
   }
+}
+
+/** Redis when REDIS_URL is set, else the Postgres database, else (embedded, one process) memory. */
+async function openRateLimitStore(config: Config, database: DatabaseHandle, logger: Logger): Promise<{ store: RateLimitStore; close: () => Promise<void> }> {
+  if (config.redisUrl) {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    client.on('error', (err) => logger.warn({ err: err.message }, 'redis (rate limits) unavailable; limiting in memory meanwhile'));
+    logger.info('rate limits shared through Redis');
+    return { store: { kind: 'redis', client }, close: async () => void client.disconnect() };
+  }
+  if (database.pgPool) return { store: { kind: 'postgres', pool: database.pgPool }, close: async () => {} };
+  return { store: { kind: 'memory' }, close: async () => {} };
 }

@@ -22,18 +22,26 @@ export interface CheckoutResult {
   url: string;
 }
 
+export interface CreateSessionOptions {
+  /** Makes a client's retry return the same session. */
+  idempotencyKey?: string | undefined;
+  /** Called with the publication slug once the request is valid, before Stripe: may throw (e.g. 429). */
+  admit?: (publication: string) => Promise<void>;
+}
+
 export interface CheckoutService {
-  createSession(request: CheckoutRequest, options: { idempotencyKey?: string | undefined }): Promise<CheckoutResult>;
+  createSession(request: CheckoutRequest, options: CreateSessionOptions): Promise<CheckoutResult>;
 }
 
 export function createCheckoutService(deps: { db: Db; stripe: Stripe | undefined; publicUrl: string; logger: Logger; metrics: Metrics }): CheckoutService {
   const { db, stripe, publicUrl, logger, metrics } = deps;
 
-  async function createSession(request: CheckoutRequest, options: { idempotencyKey?: string | undefined }): Promise<CheckoutResult> {
+  async function createSession(request: CheckoutRequest, options: CreateSessionOptions): Promise<CheckoutResult> {
     const publication = await findPublicationBySlug(db, request.publication);
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
     const articleUrl = articleUrlFor(publication, request.article_url);
     checkAmount(publication, request);
+    await options.admit?.(publication.slug);
     if (!stripe) {
       throw new HttpError(503, 'payments_not_configured', 'Payments are not configured: set STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET) and restart.');
     }

@@ -28,6 +28,8 @@ export interface PoolStats {
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'embedded';
+  /** The pg pool behind a Postgres database (for stores that speak pg directly, like rate limits). */
+  pgPool?: pg.Pool;
   /** Connection pool use, for /metrics (the embedded database has one connection). */
   poolStats(): PoolStats;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Datab
   return {
     db,
     kind: 'postgres',
+    pgPool: pool,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };

@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import type { Db } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
 import { openCors, publicationCors } from '../http/publication-cors.js';
-import type { RateLimit } from '../http/rate-limit.js';
+import { clientIp, type RateLimit } from '../http/rate-limit.js';
 import { parseInput } from '../http/validation.js';
 import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug } from '../publications/publication.repository.js';
@@ -58,7 +58,7 @@ export function widgetRoutes(deps: WidgetRouteDeps): Router {
     // sendBeacon posts a string as text/plain, which needs no CORS preflight.
     express.text({ type: ['text/plain', 'application/json'], limit: '2kb' }),
     async (req, res) => {
-      await deps.eventsRateLimit.consume(req, res);
+      await deps.eventsRateLimit.consume(res, clientIp(req));
       let body: unknown;
       try {
         body = JSON.parse(typeof req.body === 'string' ? req.body : '');

@@ -8,7 +8,7 @@ import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
 import { insertPublication } from '../../src/publications/publication.repository.js';
 import { demoPublicationInput, validatePublication } from '../../src/publications/publication.service.js';
 import { createTestDatabase } from './test-database.js';
-import type { RateLimit } from '../../src/http/rate-limit.js';
+import { NO_RATE_LIMITS, type RateLimits } from '../../src/http/rate-limit.js';
 
 export const TEST_PUBLIC_URL = 'http://favour.test';
 export const TEST_WEBHOOK_SECRET = 'whsec_test_secret_for_favour';
@@ -38,7 +38,7 @@ export async function createTestApp(
     publicUrl?: string;
     now?: () => Date;
     widgetBundlePath?: string;
-    eventsRateLimit?: RateLimit;
+    rateLimits?: Partial<RateLimits>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -61,7 +61,7 @@ export async function createTestApp(
     metrics,
     ...(options.now ? { now: options.now } : {}),
     ...(options.widgetBundlePath ? { widgetBundlePath: options.widgetBundlePath } : {}),
-    ...(options.eventsRateLimit ? { eventsRateLimit: options.eventsRateLimit } : {}),
+    ...(options.rateLimits ? { rateLimits: { ...NO_RATE_LIMITS, ...options.rateLimits } } : {}),
     config: {
       publicUrl,
       stripeWebhookSecret: options.webhookSecret === null ? undefined : (options.webhookSecret ?? TEST_WEBHOOK_SECRET),

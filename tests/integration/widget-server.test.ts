@@ -19,7 +19,7 @@ let t: TestApp;
 beforeAll(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  t = await createTestApp({ now: () => NOW, widgetBundlePath: bundlePath, eventsRateLimit: memoryRateLimit(1000, 60) });
+  t = await createTestApp({ now: () => NOW, widgetBundlePath: bundlePath, rateLimits: { eventsPerIp: memoryRateLimit(1000, 60) } });
 });
 afterAll(async () => {
   await t.close();
@@ -188,7 +188,7 @@ describe('POST /api/events', () => {
   });
 
   it('limits beacons per client with 429 and Retry-After', async () => {
-    const limited = await createTestApp({ eventsRateLimit: memoryRateLimit(2, 60) });
+    const limited = await createTestApp({ rateLimits: { eventsPerIp: memoryRateLimit(2, 60) } });
     try {
       const send = () =>
         request(limited.app).post('/api/events').set('content-type', 'text/plain').send(JSON.stringify({ publication: 'demo', type: 'impression', article_url: 'https://news.example/x' }));
