@@ -7,6 +7,19 @@ import type { NewPaymentRow, PaymentBaseStatus } from '../db/tables/payment.tabl
 const rank = (column: 'excluded.base_status' | 'payments.base_status') =>
   sql.raw(`CASE ${column} WHEN 'pending' THEN 0 WHEN 'failed' THEN 1 WHEN 'succeeded' THEN 2 END`);
 
+/**
+ * Holds, until the transaction ends, a lock on everything known about one Stripe payment intent or
+ * invoice. A payment's status is derived from rows other events write (its charges, disputes and
+ * invoice link); under READ COMMITTED two concurrent transactions that each write one side would
+ * each miss the other's uncommitted row and both leave a stale status. Every writer takes the lock
+ * before reading the other side, so the later one sees the earlier one's commit. Invoice locks are
+ * taken before payment intent locks, and both after any customer row lock (recordCustomer), so
+ * transactions always queue in the same order.
+ */
+export async function lockStripeObject(db: DbExecutor, kind: 'invoice' | 'payment_intent', id: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${kind}:${id}`}, 0))`.execute(db);
+}
+
 export type PaymentFacts = Omit<NewPaymentRow, 'status' | 'refunded_amount' | 'dispute_status' | 'updated_at'> & {
   base_status: PaymentBaseStatus;
 };
@@ -17,6 +30,10 @@ export type PaymentFacts = Omit<NewPaymentRow, 'status' | 'refunded_amount' | 'd
  * the payment is paid through, if known, so refunds and disputes can be applied to it.
  */
 export async function upsertPayment(db: DbExecutor, p: PaymentFacts): Promise<{ id: number; payment_intent_id: string | null }> {
+  // The invoice lock first: the payment intent of an invoice comes from its link, read below.
+  if (p.invoice_id) await lockStripeObject(db, 'invoice', p.invoice_id);
+  // Taken before the payment row when known, in the same order as refunds and disputes take them.
+  if (p.payment_intent_id) await lockStripeObject(db, 'payment_intent', p.payment_intent_id);
   const result = await sql<{ id: number; payment_intent_id: string | null }>`
     INSERT INTO payments (source_id, publication_id, supporter_id, customer_id, kind, amount, currency, base_status, status,
       checkout_session_id, payment_intent_id, invoice_id, subscription_id, article_url, variant, billing_reason, created_at, paid_at)
@@ -42,12 +59,15 @@ export async function upsertPayment(db: DbExecutor, p: PaymentFacts): Promise<{ 
       updated_at = now()
     RETURNING id, payment_intent_id`.execute(db);
   const row = result.rows[0]!;
+  if (row.payment_intent_id && row.payment_intent_id !== p.payment_intent_id) await lockStripeObject(db, 'payment_intent', row.payment_intent_id);
   await refreshPaymentStatus(db, { paymentId: row.id });
   return row;
 }
 
 /** Links an invoice's payments to the payment intent that paid it (from invoice_payment.paid). */
 export async function linkInvoiceToPaymentIntent(db: DbExecutor, invoiceId: string, paymentIntentId: string): Promise<void> {
+  await lockStripeObject(db, 'invoice', invoiceId);
+  await lockStripeObject(db, 'payment_intent', paymentIntentId);
   await db
     .insertInto('stripe_invoice_payments')
     .values({ invoice_id: invoiceId, payment_intent_id: paymentIntentId })

@@ -27,7 +27,12 @@ export async function recordCustomer(db: DbExecutor, snapshot: CustomerSnapshot)
   const supporterId = await upsertSupporterByEmail(db, customer.publication_id, customer.email);
   if (customer.supporter_id !== supporterId) {
     await moveCustomerToSupporter(db, customer.id, supporterId);
-    if (customer.supporter_id !== null) await deleteSupporterIfOrphaned(db, customer.supporter_id);
+    if (customer.supporter_id !== null) {
+      await deleteSupporterIfOrphaned(db, customer.supporter_id);
+      // A supporter the customer left but others still use must not keep the name it gave: its name
+      // is recomputed from the customers it has left, as if this customer had never been there.
+      await refreshSupporterName(db, customer.supporter_id);
+    }
   }
   await refreshSupporterName(db, supporterId);
   return supporterId;

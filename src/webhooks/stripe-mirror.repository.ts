@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import type { EventOutcome } from '../db/tables/stripe-mirror.table.js';
+import { lockStripeObject } from '../payments/payment.repository.js';
 
 /** Stores an event; false when it was stored before (a redelivery). Blocks while another transaction holds the same id. */
 export async function insertEvent(
@@ -25,11 +26,15 @@ export async function setEventOutcome(
   await db.updateTable('stripe_events').set({ outcome, publication_id: publicationId }).where('id', '=', id).execute();
 }
 
-/** Refunded amounts only grow, so the largest one seen is the newest. */
+/**
+ * Refunded amounts only grow, so the largest one seen is the newest. Locks the charge's payment
+ * intent first, so the payment it refunds is seen committed (see lockStripeObject).
+ */
 export async function upsertCharge(
   db: DbExecutor,
   charge: { id: string; payment_intent_id: string | null; amount: number; amount_refunded: number; currency: string; created: Date },
 ): Promise<void> {
+  if (charge.payment_intent_id) await lockStripeObject(db, 'payment_intent', charge.payment_intent_id);
   await db
     .insertInto('stripe_charges')
     .values(charge)
@@ -44,11 +49,15 @@ export async function upsertCharge(
 
 const CLOSED_DISPUTE_STATUSES = new Set(['won', 'lost', 'warning_closed', 'prevented']);
 
-/** Keeps a dispute's newest state; a closed dispute outranks an open one whatever the timestamps say. */
+/**
+ * Keeps a dispute's newest state; a closed dispute outranks an open one whatever the timestamps say.
+ * Locks the disputed payment intent first, like upsertCharge.
+ */
 export async function upsertDispute(
   db: DbExecutor,
   dispute: { id: string; charge_id: string; payment_intent_id: string | null; amount: number; currency: string; status: string; snapshot_at: Date },
 ): Promise<void> {
+  if (dispute.payment_intent_id) await lockStripeObject(db, 'payment_intent', dispute.payment_intent_id);
   const row = { ...dispute, snapshot_rank: CLOSED_DISPUTE_STATUSES.has(dispute.status) ? 1 : 0 };
   await db
     .insertInto('stripe_disputes')

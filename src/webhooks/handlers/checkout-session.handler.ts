@@ -52,12 +52,16 @@ export async function handleCheckoutSession(ctx: HandlerContext, type: SessionEv
   if (expired) return applied(publication.id);
 
   const email = session.customer_details?.email ?? session.customer_email ?? null;
+  // customer_details are what the reader typed at checkout and never change afterwards. Only the
+  // completion reports them as news; dated at a later async_payment_* event they would look newer
+  // than a customer.updated made in between and undo it.
+  const observesDetails = type === 'checkout.session.completed';
   const supporterId = customerId
     ? await recordCustomer(ctx.trx, {
         id: customerId,
         publicationId: publication.id,
-        email,
-        name: session.customer_details?.name ?? null,
+        email: observesDetails ? email : null,
+        name: observesDetails ? (session.customer_details?.name ?? null) : null,
         observedAt: ctx.occurredAt,
       })
     : await supporterForEmail(ctx.trx, publication.id, email);

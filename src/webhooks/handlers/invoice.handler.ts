@@ -20,13 +20,17 @@ export async function handleInvoice(ctx: HandlerContext, type: 'invoice.paid' | 
   if (amount <= 0) return IGNORED;
 
   const customerId = idOf(invoice.customer);
+  // customer_email and customer_name freeze when the invoice is finalized: they are the customer's
+  // details as of then, not as of this event (a retry paid days later, after a customer.updated,
+  // still carries the old ones and must not undo the change).
+  const detailsAt = invoice.status_transitions?.finalized_at ?? invoice.created;
   const supporterId = customerId
     ? await recordCustomer(ctx.trx, {
         id: customerId,
         publicationId: publication.id,
         email: invoice.customer_email,
         name: invoice.customer_name,
-        observedAt: ctx.occurredAt,
+        observedAt: fromUnix(detailsAt),
       })
     : null;
   const paidAt = invoice.status_transitions?.paid_at;
