@@ -34,6 +34,7 @@ export function renderThanksPage(publication: PublicationRow | undefined, checko
   const back = new URL(checkout.articleUrl);
   back.searchParams.set('favour', 'thanks');
   back.searchParams.set('favour-until', String(checkout.supporterUntil));
+  back.searchParams.set('favour-publication', publication.slug);
   const body = html`
     <h1>${s.thanks_title}</h1>
     <div class="card">

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import express, { Router } from 'express';
 import type { Db } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
@@ -23,13 +23,15 @@ export interface WidgetRouteDeps {
 /** GET /widget.js, GET /api/widget/:publication, POST /api/events. */
 export function widgetRoutes(deps: WidgetRouteDeps): Router {
   const router = Router();
-  let bundle: { body: Buffer; etag: string } | undefined;
+  let bundle: { body: Buffer; etag: string; mtimeMs: number } | undefined;
 
   router.get('/widget.js', openCors, async (req, res) => {
-    if (!bundle) {
-      const body = await readFile(deps.bundlePath).catch(() => undefined);
-      if (!body) throw new HttpError(503, 'widget_not_built', 'The widget is not built: run "npm run build".');
-      bundle = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    // Re-read only when the file changed (a rebuild while the server runs).
+    const info = await stat(deps.bundlePath).catch(() => undefined);
+    if (!info) throw new HttpError(503, 'widget_not_built', 'The widget is not built: run "npm run build".');
+    if (!bundle || bundle.mtimeMs !== info.mtimeMs) {
+      const body = await readFile(deps.bundlePath);
+      bundle = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, mtimeMs: info.mtimeMs };
     }
     res.set({
       'Content-Type': 'text/javascript; charset=utf-8',
@@ -47,7 +49,6 @@ export function widgetRoutes(deps: WidgetRouteDeps): Router {
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${slug}".`, 'publication');
     const lang = typeof req.query.lang === 'string' ? req.query.lang.slice(0, 35) : undefined;
     res.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=3600');
-    res.set('Vary', 'Origin');
     res.json(buildWidgetConfig(publication, lang, deps.publicUrl));
   });
 

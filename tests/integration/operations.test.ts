@@ -69,7 +69,7 @@ describe('pages', () => {
     await deliver(t.app, stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_thanks', amount: 2500, publication: 'demo', article_url: 'https://news.example/x' }), { id: 'evt_thanks' }));
     const res = await request(t.app).get('/thanks?session_id=cs_thanks');
     expect(res.text).toContain('€25');
-    expect(res.text).toMatch(/href="https:\/\/news\.example\/x\?favour=thanks&amp;favour-until=\d+"/);
+    expect(res.text).toMatch(/href="https:\/\/news\.example\/x\?favour=thanks&amp;favour-until=\d+&amp;favour-publication=demo"/);
   });
 
   it('escapes what it shows', async () => {
