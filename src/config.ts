@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { type LimitSpec, parseLimitSpec } from './http/rate-limit.js';
+import { parseDuration } from './reconcile/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -16,6 +17,15 @@ const limitSpec = z.string().refine((text) => {
     return false;
   }
 }, 'must be requests/seconds such as 10/600, or off');
+
+const durationText = z.string().refine((text) => {
+  try {
+    parseDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a duration such as 15m, 1h or 900 (seconds), or 0 for off');
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(blankToUndefined, z.string().default('development')),
@@ -49,6 +59,7 @@ const envSchema = z.object({
   RATE_LIMIT_EVENTS_IP: z.preprocess(blankToUndefined, limitSpec.default('120/60')),
   REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
+  RECONCILE_INTERVAL: z.preprocess(blankToUndefined, durationText.default('15m')),
   DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),
 });
 
@@ -89,6 +100,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (false: none). */
   trustProxy: boolean | number | string;
+  /** Seconds between automatic reconciliations with Stripe's Events API; 0 turns them off. */
+  reconcileIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    reconcileIntervalSeconds: parseDuration(e.RECONCILE_INTERVAL),
   });
 }
 

@@ -4,6 +4,7 @@ import { createApiKey } from './api-keys/api-key.service.js';
 import type { Db } from './db/database.js';
 import type { PublicationRow } from './db/tables/publication.table.js';
 import { seedDemoHistory } from './demo/demo-seed.service.js';
+import { scheduleReconciliation } from './reconcile/reconcile.service.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/create-database.js';
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
   server.keepAliveTimeout = 65_000;
+  const stopReconciling =
+    stripe && config.reconcileIntervalSeconds > 0
+      ? scheduleReconciliation({ database, stripe, logger, now: () => new Date() }, config.reconcileIntervalSeconds)
+      : () => {};
   if (demo) void welcomeNewcomer(database.db, demo, config, logger);
 
   let stopping = false;
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    stopReconciling();
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();

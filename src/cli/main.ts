@@ -3,6 +3,7 @@ import { loadConfig, loadDotEnv } from '../config.js';
 import { demoCommands } from './demo.commands.js';
 import { keyCommands } from './key.commands.js';
 import { publicationCommands } from './publication.commands.js';
+import { reconcileCommand } from './reconcile.commands.js';
 import { supporterCommands } from './supporter.commands.js';
 import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -27,6 +28,7 @@ export function buildCli(io: { out: (line: string) => void; err: (line: string) 
   program.addCommand(keyCommands(io));
   program.addCommand(supporterCommands(io));
   program.addCommand(demoCommands(io));
+  program.addCommand(reconcileCommand(io));
   return program;
 }
 

@@ -12,6 +12,7 @@ import type {
   StripeEventTable,
   StripeInvoicePaymentTable,
 } from './tables/stripe-mirror.table.js';
+import type { ReconcileRunTable } from './tables/reconcile-run.table.js';
 import type { SupporterTable } from './tables/supporter.table.js';
 import type { WidgetDailyCounterTable } from './tables/widget-counter.table.js';
 
@@ -34,6 +35,7 @@ export interface Database {
   article_daily_totals: ArticleDailyTotalsTable;
   supporter_totals: SupporterTotalsTable;
   widget_daily_totals: WidgetDailyTotalsTable;
+  reconcile_runs: ReconcileRunTable;
 }
 
 export type Db = Kysely<Database>;

@@ -15,7 +15,7 @@ describe('operations endpoints', () => {
     expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+    expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', migrations: 'ok' }, reconcile: { last_success_at: null } });
   });
 
   it('/metrics counts webhook events by type and outcome, and requests by route pattern', async () => {

@@ -1,0 +1,30 @@
+import type { DbExecutor } from '../db/database.js';
+import type { ReconcileRunRow } from '../db/tables/reconcile-run.table.js';
+
+/** Which of these event ids are already stored. */
+export async function storedEventIds(db: DbExecutor, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('stripe_events').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function startReconcileRun(db: DbExecutor, startedAt: Date, since: Date): Promise<number> {
+  const row = await db.insertInto('reconcile_runs').values({ started_at: startedAt, since }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function finishReconcileRun(
+  db: DbExecutor,
+  id: number,
+  result: { finished_at: Date; fetched: number; already_had: number; applied: number; ignored: number; error: string | null },
+): Promise<void> {
+  await db.updateTable('reconcile_runs').set(result).where('id', '=', id).execute();
+}
+
+export async function lastReconcileRuns(db: DbExecutor): Promise<{ lastSuccess: ReconcileRunRow | undefined; lastRun: ReconcileRunRow | undefined }> {
+  const [lastSuccess, lastRun] = await Promise.all([
+    db.selectFrom('reconcile_runs').selectAll().where('error', 'is', null).where('finished_at', 'is not', null).orderBy('finished_at', 'desc').limit(1).executeTakeFirst(),
+    db.selectFrom('reconcile_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst(),
+  ]);
+  return { lastSuccess, lastRun };
+}
