@@ -50,9 +50,8 @@ export interface MembersRow {
   twelfths: number;
 }
 
-/** Paying members and their monthly value at the end of a day. */
-export async function membersAtEndOf(db: DbExecutor, scope: ReportScope, day: string): Promise<MembersRow[]> {
-  const at = endOf(day, scope.timeZone);
+/** Paying members and their monthly value at an instant. */
+async function membersAt(db: DbExecutor, scope: ReportScope, at: RawBuilder<unknown>): Promise<MembersRow[]> {
   const result = await sql<MembersRow>`
     SELECT m.currency, count(*)::int AS members, sum(${TWELFTHS})::bigint AS twelfths
     FROM memberships m
@@ -61,6 +60,12 @@ export async function membersAtEndOf(db: DbExecutor, scope: ReportScope, day: st
     GROUP BY m.currency ORDER BY m.currency`.execute(db);
   return result.rows;
 }
+
+/** Paying members at the end of a local day (the summary's active members and MRR). */
+export const membersAtEndOf = (db: DbExecutor, scope: ReportScope, day: string) => membersAt(db, scope, endOf(day, scope.timeZone));
+
+/** Members at the start of a local day (the base the daily changes add to). */
+export const membersAtStartOf = (db: DbExecutor, scope: ReportScope, day: string) => membersAt(db, scope, startOf(day, scope.timeZone));
 
 export async function countChurnedMembers(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<number> {
   const result = await sql<{ count: number }>`
@@ -148,18 +153,6 @@ export async function dailyMembershipChanges(db: DbExecutor, scope: ReportScope,
       WHERE m.publication_id = ${scope.publicationId} AND ${COUNTED_MEMBERSHIP} AND m.ended_at >= ${from} AND m.ended_at < ${to}
     ) changes
     GROUP BY day, currency ORDER BY day, currency`.execute(db);
-  return result.rows;
-}
-
-/** Members at the start of a day (the base the daily changes add to). */
-export async function membersAtStartOf(db: DbExecutor, scope: ReportScope, day: string): Promise<MembersRow[]> {
-  const at = startOf(day, scope.timeZone);
-  const result = await sql<MembersRow>`
-    SELECT m.currency, count(*)::int AS members, sum(${TWELFTHS})::bigint AS twelfths
-    FROM memberships m
-    WHERE m.publication_id = ${scope.publicationId} AND ${COUNTED_MEMBERSHIP}
-      AND m.started_at < ${at} AND (m.ended_at IS NULL OR m.ended_at >= ${at})
-    GROUP BY m.currency`.execute(db);
   return result.rows;
 }
 

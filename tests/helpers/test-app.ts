@@ -17,7 +17,7 @@ export const STRIPE_TEST_HOST = 'http://stripe.test';
 
 export interface TestApp {
   app: Express;
-  database: DatabaseHandle;
+  database: DatabaseHandle & { url: string | undefined };
   metrics: Metrics;
   /** Every log line the app wrote, for tests about logging. */
   logs: string[];
