@@ -15,6 +15,8 @@ import { publicationCors } from './http/publication-cors.js';
 import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { widgetBundlePath } from './paths.js';
 import { widgetRoutes } from './widget/widget.routes.js';
+import { dashboardBundleDir } from './dashboard/dashboard-paths.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
 import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Where the built widget lives (default dist/widget/widget.js). */
   widgetBundlePath?: string;
+  /** Where the built dashboard lives (default dist/dashboard). */
+  dashboardBundleDir?: string;
   /** Rate limits (default: none; server.ts builds them from the configuration). */
   rateLimits?: RateLimits;
   /** Undefined when STRIPE_SECRET_KEY is not set: checkout then answers 503. */
@@ -64,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
+  app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
   app.use(pageRoutes({ db, stripe, publicUrl: config.publicUrl, logger, now }));
   app.use(reportRoutes({ db, now }));
   app.use(notFoundHandler);
