@@ -51,6 +51,11 @@ const queryString = (value: unknown): string | undefined => (typeof value === 's
 export function pageRoutes(deps: PageDeps): Router {
   const router = Router();
 
+  // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+  router.get('/favicon.ico', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').status(204).end();
+  });
+
   router.get('/assets/favour.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(PAGE_CSS);
   });
