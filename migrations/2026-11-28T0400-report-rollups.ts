@@ -2,8 +2,9 @@ import { type Kysely, sql } from 'kysely';
 
 // Rollups that keep reports fast on years of data. Triggers on payments maintain them inside the
 // very transaction that changes a payment (the webhook's), so they are exact at every commit.
-// Daily totals are split into a few shards (by backend) so concurrent webhooks of one day do not
-// queue on a single row; reports sum the shards.
+// The triggers are deferred to commit, so a rollup row is locked only for the last moment of the
+// transaction, and daily totals are split into shards (by backend) so concurrent webhooks of one day
+// do not queue on a single row; reports sum the shards.
 const statements = [
   `CREATE TABLE payment_daily_totals (
     publication_id integer NOT NULL REFERENCES publications(id),
@@ -49,7 +50,7 @@ const statements = [
   DECLARE
     d date;
     lost bigint;
-    s smallint := (pg_backend_pid() % 4)::smallint;
+    s smallint := (pg_backend_pid() % 16)::smallint;
   BEGIN
     IF p.base_status <> 'succeeded' OR p.paid_at IS NULL THEN
       RETURN;
@@ -106,7 +107,7 @@ const statements = [
     END IF;
     RETURN NULL;
   END $$`,
-  `CREATE TRIGGER payments_rollups AFTER INSERT OR UPDATE OR DELETE ON payments FOR EACH ROW EXECUTE FUNCTION favour_payments_changed()`,
+  `CREATE CONSTRAINT TRIGGER payments_rollups AFTER INSERT OR UPDATE OR DELETE ON payments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION favour_payments_changed()`,
 
   // Rebuilds one publication's rollups from its payments (after a time-zone change, or to verify them).
   `CREATE FUNCTION favour_rebuild_rollups(pub integer) RETURNS void LANGUAGE plpgsql AS $$
@@ -136,7 +137,7 @@ const statements = [
   `CREATE FUNCTION favour_widget_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     INSERT INTO widget_daily_totals AS t (publication_id, day, shard, impressions, clicks, checkouts, paid)
-    VALUES (NEW.publication_id, NEW.day, (pg_backend_pid() % 4)::smallint,
+    VALUES (NEW.publication_id, NEW.day, (pg_backend_pid() % 16)::smallint,
       NEW.impressions - CASE WHEN TG_OP = 'UPDATE' THEN OLD.impressions ELSE 0 END,
       NEW.clicks - CASE WHEN TG_OP = 'UPDATE' THEN OLD.clicks ELSE 0 END,
       NEW.checkouts - CASE WHEN TG_OP = 'UPDATE' THEN OLD.checkouts ELSE 0 END,
@@ -160,14 +161,14 @@ const statements = [
     END IF;
     SELECT (NEW.created_at AT TIME ZONE pub.time_zone)::date INTO d FROM publications pub WHERE pub.id = NEW.publication_id;
     INSERT INTO widget_daily_counters AS c (publication_id, day, article_url, variant, shard, checkouts, paid)
-    VALUES (NEW.publication_id, d, NEW.article_url, coalesce(NEW.variant, ''), (pg_backend_pid() % 4)::smallint,
+    VALUES (NEW.publication_id, d, NEW.article_url, coalesce(NEW.variant, ''), (pg_backend_pid() % 16)::smallint,
       CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END, is_paid - was_paid)
     ON CONFLICT (publication_id, day, article_url, variant, shard) DO UPDATE SET
       checkouts = c.checkouts + excluded.checkouts, paid = c.paid + excluded.paid;
     RETURN NULL;
   END $$`,
-  `CREATE TRIGGER checkout_sessions_funnel AFTER INSERT OR UPDATE ON checkout_sessions FOR EACH ROW EXECUTE FUNCTION favour_checkout_session_changed()`,
-  `CREATE TRIGGER widget_counters_rollup AFTER INSERT OR UPDATE ON widget_daily_counters FOR EACH ROW EXECUTE FUNCTION favour_widget_counter_changed()`,
+  `CREATE CONSTRAINT TRIGGER checkout_sessions_funnel AFTER INSERT OR UPDATE ON checkout_sessions DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION favour_checkout_session_changed()`,
+  `CREATE CONSTRAINT TRIGGER widget_counters_rollup AFTER INSERT OR UPDATE ON widget_daily_counters DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION favour_widget_counter_changed()`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {

@@ -47,7 +47,13 @@ async function main(): Promise<void> {
   const rateLimitStore = await openRateLimitStore(config, database, logger);
   const rateLimits: RateLimits = {
     checkoutPerIp: rateLimitIn(rateLimitStore.store, 'checkout-ip', config.rateLimits.checkoutPerIp),
-    checkoutPerPublication: rateLimitIn(rateLimitStore.store, 'checkout-publication', config.rateLimits.checkoutPerPublication),
+    // One counter per publication would be a single hot row in Postgres: it is kept per instance in
+    // memory unless Redis is there to share it.
+    checkoutPerPublication: rateLimitIn(
+      rateLimitStore.store.kind === 'redis' ? rateLimitStore.store : { kind: 'memory' },
+      'checkout-publication',
+      config.rateLimits.checkoutPerPublication,
+    ),
     eventsPerIp: rateLimitIn(rateLimitStore.store, 'events-ip', config.rateLimits.eventsPerIp),
   };
   const app = createApp({ db: database.db, stripe, logger, metrics, config, rateLimits });

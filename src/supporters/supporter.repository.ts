@@ -15,6 +15,8 @@ export interface StoredCustomer {
   publication_id: number | null;
   supporter_id: number | null;
   email: string | null;
+  /** True when this observation created the row: nothing can refer to the customer yet. */
+  inserted: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function upsertCustomerSnapshot(db: DbExecutor, c: CustomerSnapshot
       snapshot_at = CASE WHEN ${newerEmail} THEN excluded.snapshot_at ELSE stripe_customers.snapshot_at END,
       name = CASE WHEN ${newerName} THEN excluded.name ELSE stripe_customers.name END,
       name_at = CASE WHEN ${newerName} THEN excluded.name_at ELSE stripe_customers.name_at END
-    RETURNING id, publication_id, supporter_id, email`.execute(db);
+    RETURNING id, publication_id, supporter_id, email, (xmax = 0) AS inserted`.execute(db);
   return result.rows[0]!;
 }
 
@@ -53,9 +55,13 @@ export async function upsertSupporterByEmail(db: DbExecutor, publicationId: numb
   return Number(row.id);
 }
 
-/** Points a customer, and every payment and membership made through it, at a supporter. */
-export async function moveCustomerToSupporter(db: DbExecutor, customerId: string, supporterId: number): Promise<void> {
+/**
+ * Points a customer, and every payment and membership made through it, at a supporter. A customer
+ * seen for the first time has no payments or memberships yet (handlers record the customer first).
+ */
+export async function moveCustomerToSupporter(db: DbExecutor, customerId: string, supporterId: number, isNew = false): Promise<void> {
   await db.updateTable('stripe_customers').set({ supporter_id: supporterId }).where('id', '=', customerId).execute();
+  if (isNew) return;
   await db
     .updateTable('payments')
     .set({ supporter_id: supporterId, updated_at: new Date() })

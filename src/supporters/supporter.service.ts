@@ -26,7 +26,7 @@ export async function recordCustomer(db: DbExecutor, snapshot: CustomerSnapshot)
   if (customer.publication_id === null || customer.email === null) return customer.supporter_id;
   const supporterId = await upsertSupporterByEmail(db, customer.publication_id, customer.email);
   if (customer.supporter_id !== supporterId) {
-    await moveCustomerToSupporter(db, customer.id, supporterId);
+    await moveCustomerToSupporter(db, customer.id, supporterId, customer.inserted);
     if (customer.supporter_id !== null) {
       await deleteSupporterIfOrphaned(db, customer.supporter_id);
       // A supporter the customer left but others still use must not keep the name it gave: its name

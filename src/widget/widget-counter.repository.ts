@@ -15,7 +15,7 @@ export async function incrementWidgetCounter(
       day: c.day,
       article_url: c.articleUrl,
       variant: c.variant,
-      shard: sql<number>`(pg_backend_pid() % 4)::smallint`,
+      shard: sql<number>`(pg_backend_pid() % 16)::smallint`,
       impressions,
       clicks,
     })
