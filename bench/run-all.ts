@@ -1,0 +1,46 @@
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { runCheckoutBench } from './checkout.bench.js';
+import { type BenchRow, formatTable, progress } from './lib/report.js';
+import { settings } from './lib/settings.js';
+import { runWebhooksBench } from './webhooks.bench.js';
+
+/*
+ * `npm run bench`: every bench in turn (never in parallel: they would share the two cores), then one table.
+ * BENCH_ONLY=webhooks (or checkout) runs a subset; BENCH_STRICT=1 exits 1 when a target is missed.
+ */
+
+const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
+  webhooks: runWebhooksBench,
+  checkout: runCheckoutBench,
+};
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = Object.keys(BENCHES).filter((name) => !only || only.includes(name));
+  const started = Date.now();
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const rows: BenchRow[] = [];
+  const crashed: string[] = [];
+  for (const name of names) {
+    try {
+      rows.push(...(await BENCHES[name]!()));
+    } catch (err) {
+      crashed.push(name);
+      progress(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  console.log(
+    `\n# favour benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GB; ${settings.concurrency} connections; load average at start ${load}, at end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; ${seconds} s`,
+  );
+  console.log(formatTable(rows));
+  if (crashed.length) console.log(`\nCRASHED: ${crashed.join(', ')} (see above)`);
+  const missed = rows.filter((r) => r.pass === false).length;
+  console.log(`\n${missed === 0 && !crashed.length ? 'all targets met' : `${missed} target(s) missed`}`);
+  process.exitCode = crashed.length ? 1 : missed > 0 && process.env.BENCH_STRICT === '1' ? 1 : 0;
+}
+
+await main();
