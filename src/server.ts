@@ -78,7 +78,12 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
+    // Connections go idle as their requests finish: keep closing them, so shutdown ends when the
+    // last request does rather than at the timeout.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 250);
+    closeIdle.unref();
     server.close(async () => {
+      clearInterval(closeIdle);
       await rateLimitStore.close();
       await database.close().catch((err) => logger.error({ err }, 'error closing the database'));
       logger.info('stopped');

@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
+import { redactEmails } from '../http/request-logging.js';
 import { formatMoney } from '../money/currency.js';
 import type { Metrics } from '../ops/metrics.js';
 import { articleUrlFor } from '../publications/article-url.js';
@@ -149,7 +150,9 @@ function productName(publication: PublicationRow, interval: string): string {
 
 function toStripeHttpError(err: unknown, logger: Logger): HttpError {
   const type = (err as { type?: string }).type;
-  logger.error({ stripe_error_type: type, stripe_message: (err as Error).message }, 'stripe checkout session create failed');
+  // Stripe's messages can quote the request (e.g. "Invalid email address: …"): no addresses in the log.
+  const { code, param } = err as { code?: string; param?: string };
+  logger.error({ stripe_error_type: type, stripe_code: code, stripe_param: param, stripe_message: redactEmails(String((err as Error).message)) }, 'stripe checkout session create failed');
   switch (type) {
     case 'StripeConnectionError':
     case 'StripeAPIError':

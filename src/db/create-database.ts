@@ -58,6 +58,10 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Datab
   });
   // An idle client losing its server must not crash the process; the next query reports the error.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // pg-pool drops its own error listener from a client while a query uses it; a connection dying
+  // then (database restart, network cut) would be an unhandled 'error' that kills the process. The
+  // query itself still fails and the request answers 503.
+  pool.on('connect', (client) => client.on('error', () => {}));
   // pg-cursor lets exports stream millions of rows in constant memory.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   return {

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
-import { isDatabaseUnavailable } from '../db/database-errors.js';
+import { isDatabaseUnavailable, isUnstorableInput } from '../db/database-errors.js';
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
@@ -10,9 +10,18 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const httpError = toHttpError(err);
   // Unexpected errors are logged with their stack; expected ones (Stripe down, not configured) briefly.
-  if (!(err instanceof HttpError)) req.log?.error({ err }, 'request failed');
-  else if (httpError.status >= 500) req.log?.warn({ code: httpError.code }, httpError.message);
-  if (res.headersSent) return;
+  // Client errors are not: the request line says enough, and a body parser's error carries the whole
+  // body it could not parse (found by the hardening log test: an e-mail from a broken JSON body).
+  if (httpError.status >= 500) {
+    if (!(err instanceof HttpError)) req.log?.error({ err }, 'request failed');
+    else req.log?.warn({ code: httpError.code }, httpError.message);
+  }
+  // Too late for an error answer (a download already under way): cut the connection, so the client
+  // sees a failed transfer instead of waiting forever for the rest.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
   if (httpError.field) body.field = httpError.field;
   if (httpError.status >= 500 && req.id !== undefined) body.request_id = String(req.id);
@@ -23,6 +32,9 @@ function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (isDatabaseUnavailable(err)) {
     return new HttpError(503, 'database_unavailable', 'The database is unreachable; try again shortly.');
+  }
+  if (isUnstorableInput(err)) {
+    return new HttpError(400, 'invalid_request', 'The request contains characters that are not allowed (such as NUL).');
   }
   // Errors raised by Express's body parsers carry a status and a type.
   const parserError = err as { status?: number; type?: string; message?: string };

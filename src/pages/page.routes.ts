@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import type { Interval } from '../db/tables/publication.table.js';
+import { redactEmails } from '../http/request-logging.js';
 import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug, listPublications } from '../publications/publication.repository.js';
 import { widgetSettingsOf } from '../publications/publication.service.js';
@@ -121,7 +122,8 @@ export function pageRoutes(deps: PageDeps): Router {
       const portal = await deps.stripe.billingPortal.sessions.create({ customer: found.customerId, return_url: found.checkout.articleUrl });
       res.redirect(303, portal.url);
     } catch (err) {
-      deps.logger.error({ stripe_message: (err as Error).message }, 'billing portal session create failed');
+      // Stripe's messages can quote the request: no e-mail addresses in the log.
+      deps.logger.error({ stripe_message: redactEmails(String((err as Error).message)) }, 'billing portal session create failed');
       res.status(502).type('html').send(renderMessagePage(strings.manage_membership, strings.portal_unavailable, lang));
     }
   });

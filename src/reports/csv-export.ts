@@ -19,6 +19,11 @@ export function csvCell(value: unknown): string {
  * the database cursor and written as the client reads: memory stays flat however long the export.
  */
 export async function streamCsv<T>(res: Response, filename: string, header: string[], rows: AsyncIterable<T>, toCells: (row: T) => unknown[]): Promise<void> {
+  // The first row is read before the 200 goes out, so a query that fails at once (a NUL in a
+  // filter, the database down) still gets its proper error answer instead of a half-sent download
+  // (found by the hardening fuzz tests: donations.csv?variant=%00 left the client waiting forever).
+  const iterator = rows[Symbol.asyncIterator]();
+  const first = await iterator.next();
   res.status(200);
   res.set({
     'Content-Type': 'text/csv; charset=utf-8',
@@ -31,9 +36,12 @@ export async function streamCsv<T>(res: Response, filename: string, header: stri
   const write = (record: string[]) =>
     csv.write(record) ? Promise.resolve() : new Promise<void>((resolve) => csv.once('drain', () => resolve()));
   await write(header);
-  for await (const row of rows) {
-    if (res.destroyed) break;
-    await write(toCells(row).map(csvCell));
+  for (let next = first; !next.done; next = await iterator.next()) {
+    if (res.destroyed) {
+      await iterator.return?.(); // releases the database cursor
+      break;
+    }
+    await write(toCells(next.value).map(csvCell));
   }
   await new Promise<void>((resolve) => {
     res.once('finish', () => resolve());

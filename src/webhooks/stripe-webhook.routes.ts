@@ -17,8 +17,28 @@ export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Route
       if (err instanceof SignatureError) throw new HttpError(400, 'invalid_signature', `Webhook signature verification failed: ${err.message}`);
       throw err;
     }
+    // A correctly signed body that is not shaped like an event (no id, no created, no data.object)
+    // cannot be stored or applied: a clear 400 rather than a 500 from deep inside the handlers
+    // (found by the hardening fuzz tests: a signed "{}" answered 500).
+    if (!isEventShaped(event)) {
+      throw new HttpError(400, 'invalid_request', 'The signed payload is not a Stripe event: id, type, created, livemode and data.object are required.');
+    }
     const result = await webhooks.process(event, rawBody.toString('utf8'), req.log);
     res.status(200).json({ received: true, duplicate: result === 'duplicate', outcome: result });
   });
   return router;
+}
+
+/** The fields recordStripeEvent and the handlers rely on, with the types Stripe sends. */
+function isEventShaped(event: unknown): boolean {
+  const e = event as { id?: unknown; type?: unknown; created?: unknown; livemode?: unknown; api_version?: unknown; data?: { object?: unknown } } | null;
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return false;
+  if (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 255) return false;
+  if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 255) return false;
+  // Unix seconds a Date (and Postgres) can hold.
+  if (!Number.isSafeInteger(e.created) || (e.created as number) < 0 || (e.created as number) > 1e11) return false;
+  if (typeof e.livemode !== 'boolean') return false;
+  if (e.api_version !== undefined && e.api_version !== null && typeof e.api_version !== 'string') return false;
+  const object = e.data && typeof e.data === 'object' ? e.data.object : undefined;
+  return object !== null && typeof object === 'object' && !Array.isArray(object);
 }
