@@ -76,8 +76,14 @@ export async function moveCustomerToSupporter(db: DbExecutor, customerId: string
     .execute();
 }
 
-/** Removes a supporter nothing refers to any more (its customers moved to another e-mail). */
+/**
+ * Removes a supporter nothing refers to any more (its customers moved to another e-mail). The row
+ * lock comes first, so when two transactions move a supporter's last two customers away at once,
+ * the second one checks after the first has committed (a statement of its own, with a fresh
+ * snapshot) and sees the supporter empty, instead of each seeing the other's customer still there.
+ */
 export async function deleteSupporterIfOrphaned(db: DbExecutor, supporterId: number): Promise<void> {
+  await sql`SELECT id FROM supporters WHERE id = ${supporterId} FOR UPDATE`.execute(db);
   await sql`
     DELETE FROM supporters s WHERE s.id = ${supporterId}
       AND NOT EXISTS (SELECT 1 FROM stripe_customers c WHERE c.supporter_id = s.id)
