@@ -5,6 +5,55 @@ import { type Kysely, sql } from 'kysely';
 // The triggers are deferred to commit, so a rollup row is locked only for the last moment of the
 // transaction, and daily totals are split into shards (by backend) so concurrent webhooks of one day
 // do not queue on a single row; reports sum the shards.
+
+// Exported so a later migration's down() can put these bodies back.
+export const PAYMENT_ROLLUP_FUNCTION = `CREATE FUNCTION favour_payment_rollup(p payments, sign integer) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE
+    d date;
+    lost bigint;
+    s smallint := (pg_backend_pid() % 16)::smallint;
+  BEGIN
+    IF p.base_status <> 'succeeded' OR p.paid_at IS NULL THEN
+      RETURN;
+    END IF;
+    SELECT (p.paid_at AT TIME ZONE pub.time_zone)::date INTO d FROM publications pub WHERE pub.id = p.publication_id;
+    lost := CASE WHEN p.dispute_status = 'lost' THEN p.amount - p.refunded_amount ELSE 0 END;
+    INSERT INTO payment_daily_totals AS t (publication_id, day, currency, kind, shard, payments, gross, refunded, disputed)
+    VALUES (p.publication_id, d, p.currency, p.kind, s, sign, sign * p.amount, sign * p.refunded_amount, sign * lost)
+    ON CONFLICT (publication_id, day, currency, kind, shard) DO UPDATE SET
+      payments = t.payments + excluded.payments, gross = t.gross + excluded.gross,
+      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
+    INSERT INTO article_daily_totals AS t (publication_id, day, article_url, variant, currency, shard, payments, one_off, gross, refunded, disputed)
+    VALUES (p.publication_id, d, coalesce(p.article_url, ''), coalesce(p.variant, ''), p.currency, s, sign,
+      CASE WHEN p.kind = 'one_off' THEN sign ELSE 0 END, sign * p.amount, sign * p.refunded_amount, sign * lost)
+    ON CONFLICT (publication_id, day, article_url, variant, currency, shard) DO UPDATE SET
+      payments = t.payments + excluded.payments, one_off = t.one_off + excluded.one_off, gross = t.gross + excluded.gross,
+      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
+  END $$`;
+export const REBUILD_ROLLUPS_FUNCTION = `CREATE FUNCTION favour_rebuild_rollups(pub integer) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE
+    p payments;
+  BEGIN
+    DELETE FROM payment_daily_totals WHERE publication_id = pub;
+    DELETE FROM article_daily_totals WHERE publication_id = pub;
+    FOR p IN SELECT * FROM payments WHERE publication_id = pub LOOP
+      PERFORM favour_payment_rollup(p, 1);
+    END LOOP;
+  END $$`;
+export const WIDGET_COUNTER_FUNCTION = `CREATE FUNCTION favour_widget_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO widget_daily_totals AS t (publication_id, day, shard, impressions, clicks, checkouts, paid)
+    VALUES (NEW.publication_id, NEW.day, (pg_backend_pid() % 16)::smallint,
+      NEW.impressions - CASE WHEN TG_OP = 'UPDATE' THEN OLD.impressions ELSE 0 END,
+      NEW.clicks - CASE WHEN TG_OP = 'UPDATE' THEN OLD.clicks ELSE 0 END,
+      NEW.checkouts - CASE WHEN TG_OP = 'UPDATE' THEN OLD.checkouts ELSE 0 END,
+      NEW.paid - CASE WHEN TG_OP = 'UPDATE' THEN OLD.paid ELSE 0 END)
+    ON CONFLICT (publication_id, day, shard) DO UPDATE SET
+      impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks,
+      checkouts = t.checkouts + excluded.checkouts, paid = t.paid + excluded.paid;
+    RETURN NULL;
+  END $$`;
+
 const statements = [
   `CREATE TABLE payment_daily_totals (
     publication_id integer NOT NULL REFERENCES publications(id),
@@ -46,29 +95,7 @@ const statements = [
   `CREATE INDEX payments_supporter_paid ON payments (supporter_id, paid_at) WHERE base_status = 'succeeded'`,
 
   // What one payment adds to (sign 1) or takes from (sign -1) the daily rollups.
-  `CREATE FUNCTION favour_payment_rollup(p payments, sign integer) RETURNS void LANGUAGE plpgsql AS $$
-  DECLARE
-    d date;
-    lost bigint;
-    s smallint := (pg_backend_pid() % 16)::smallint;
-  BEGIN
-    IF p.base_status <> 'succeeded' OR p.paid_at IS NULL THEN
-      RETURN;
-    END IF;
-    SELECT (p.paid_at AT TIME ZONE pub.time_zone)::date INTO d FROM publications pub WHERE pub.id = p.publication_id;
-    lost := CASE WHEN p.dispute_status = 'lost' THEN p.amount - p.refunded_amount ELSE 0 END;
-    INSERT INTO payment_daily_totals AS t (publication_id, day, currency, kind, shard, payments, gross, refunded, disputed)
-    VALUES (p.publication_id, d, p.currency, p.kind, s, sign, sign * p.amount, sign * p.refunded_amount, sign * lost)
-    ON CONFLICT (publication_id, day, currency, kind, shard) DO UPDATE SET
-      payments = t.payments + excluded.payments, gross = t.gross + excluded.gross,
-      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
-    INSERT INTO article_daily_totals AS t (publication_id, day, article_url, variant, currency, shard, payments, one_off, gross, refunded, disputed)
-    VALUES (p.publication_id, d, coalesce(p.article_url, ''), coalesce(p.variant, ''), p.currency, s, sign,
-      CASE WHEN p.kind = 'one_off' THEN sign ELSE 0 END, sign * p.amount, sign * p.refunded_amount, sign * lost)
-    ON CONFLICT (publication_id, day, article_url, variant, currency, shard) DO UPDATE SET
-      payments = t.payments + excluded.payments, one_off = t.one_off + excluded.one_off, gross = t.gross + excluded.gross,
-      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
-  END $$`,
+  PAYMENT_ROLLUP_FUNCTION,
 
   // A supporter's lifetime totals per currency and first/last payment, recomputed from its payments.
   `CREATE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
@@ -110,16 +137,7 @@ const statements = [
   `CREATE CONSTRAINT TRIGGER payments_rollups AFTER INSERT OR UPDATE OR DELETE ON payments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION favour_payments_changed()`,
 
   // Rebuilds one publication's rollups from its payments (after a time-zone change, or to verify them).
-  `CREATE FUNCTION favour_rebuild_rollups(pub integer) RETURNS void LANGUAGE plpgsql AS $$
-  DECLARE
-    p payments;
-  BEGIN
-    DELETE FROM payment_daily_totals WHERE publication_id = pub;
-    DELETE FROM article_daily_totals WHERE publication_id = pub;
-    FOR p IN SELECT * FROM payments WHERE publication_id = pub LOOP
-      PERFORM favour_payment_rollup(p, 1);
-    END LOOP;
-  END $$`,
+  REBUILD_ROLLUPS_FUNCTION,
 
   // The per-article funnel: the widget's impressions and clicks, and the checkouts started from the
   // article and paid (counted on the day the checkout started), in one table.
@@ -134,19 +152,7 @@ const statements = [
     paid           bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (publication_id, day, shard)
   )`,
-  `CREATE FUNCTION favour_widget_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    INSERT INTO widget_daily_totals AS t (publication_id, day, shard, impressions, clicks, checkouts, paid)
-    VALUES (NEW.publication_id, NEW.day, (pg_backend_pid() % 16)::smallint,
-      NEW.impressions - CASE WHEN TG_OP = 'UPDATE' THEN OLD.impressions ELSE 0 END,
-      NEW.clicks - CASE WHEN TG_OP = 'UPDATE' THEN OLD.clicks ELSE 0 END,
-      NEW.checkouts - CASE WHEN TG_OP = 'UPDATE' THEN OLD.checkouts ELSE 0 END,
-      NEW.paid - CASE WHEN TG_OP = 'UPDATE' THEN OLD.paid ELSE 0 END)
-    ON CONFLICT (publication_id, day, shard) DO UPDATE SET
-      impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks,
-      checkouts = t.checkouts + excluded.checkouts, paid = t.paid + excluded.paid;
-    RETURN NULL;
-  END $$`,
+  WIDGET_COUNTER_FUNCTION,
   `CREATE FUNCTION favour_checkout_session_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     was_paid integer := 0;

@@ -5,6 +5,7 @@ import * as apiKeys from './2026-11-28T0300-api-keys.js';
 import * as reportRollups from './2026-11-28T0400-report-rollups.js';
 import * as rateLimits from './2026-11-28T0500-rate-limits.js';
 import * as reconcileRuns from './2026-11-28T0600-reconcile-runs.js';
+import * as articleMonthlyRollups from './2026-12-01T0700-article-monthly-rollups.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T0400-report-rollups': reportRollups,
   '2026-11-28T0500-rate-limits': rateLimits,
   '2026-11-28T0600-reconcile-runs': reconcileRuns,
+  '2026-12-01T0700-article-monthly-rollups': articleMonthlyRollups,
 };

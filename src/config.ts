@@ -60,6 +60,7 @@ const envSchema = z.object({
   REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
   RECONCILE_INTERVAL: z.preprocess(blankToUndefined, durationText.default('15m')),
+  ROLLUP_FOLD_INTERVAL: z.preprocess(blankToUndefined, durationText.default('1h')),
   DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),
 });
 
@@ -102,6 +103,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Seconds between automatic reconciliations with Stripe's Events API; 0 turns them off. */
   reconcileIntervalSeconds: number;
+  /** Seconds between folds of past days' rollup shards into one (reports read fewer rows); 0 turns them off. */
+  rollupFoldIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     reconcileIntervalSeconds: parseDuration(e.RECONCILE_INTERVAL),
+    rollupFoldIntervalSeconds: parseDuration(e.ROLLUP_FOLD_INTERVAL),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Db } from './db/database.js';
 import type { PublicationRow } from './db/tables/publication.table.js';
 import { seedDemoHistory } from './demo/demo-seed.service.js';
 import { scheduleReconciliation } from './reconcile/reconcile.service.js';
+import { scheduleRollupFolding } from './rollups/rollup-fold.service.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/create-database.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     stripe && config.reconcileIntervalSeconds > 0
       ? scheduleReconciliation({ database, stripe, logger, now: () => new Date() }, config.reconcileIntervalSeconds)
       : () => {};
+  const stopFolding = config.rollupFoldIntervalSeconds > 0 ? scheduleRollupFolding({ db: database.db, logger, now: () => new Date() }, config.rollupFoldIntervalSeconds) : () => {};
   if (demo) void welcomeNewcomer(database.db, demo, config, logger);
 
   let stopping = false;
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     stopReconciling();
+    stopFolding();
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();

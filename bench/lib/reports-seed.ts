@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/db/create-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { defaultCurrencySettings } from '../../src/publications/currency-defaults.js';
 import { createPublication } from '../../src/publications/publication.service.js';
+import { rollupDifferenceQueries } from '../../src/rollups/rollup-check.js';
 import { progress } from './report.js';
 import { ADMIN_DATABASE_URL, assertLoopback } from './settings.js';
 
@@ -136,7 +137,7 @@ export interface SeedResult {
  * shard id % 16, a checkout's in hash(id) % 16, a busy article-day's beacon counts over all 16); 1 puts everything in
  * shard 0, the most compact layout (as if shards were folded together). Sums are the same either way.
  */
-export async function seedReportsDatabase(url: string, publicationId: number, scale: SeedScale, shards = 16): Promise<SeedResult> {
+export async function seedReportsDatabase(url: string, publicationId: number, scale: SeedScale, shards = 16, fold = true): Promise<SeedResult> {
   const { payments: P, supporters: S, articles: A, memberships: M, checkoutSessions: C } = scale;
   if (!Number.isInteger(shards) || shards < 1 || shards > 16) throw new Error('shards must be between 1 and 16');
   const SH = shards;
@@ -453,18 +454,46 @@ export async function seedReportsDatabase(url: string, publicationId: number, sc
     );
 
     await run(
+      'rollup article_monthly_totals, variant_daily_totals',
+      `INSERT INTO article_monthly_totals (publication_id, month, article_url, currency, shard, payments, one_off, gross, refunded, disputed)
+       SELECT publication_id, date_trunc('month', day)::date, article_url, currency, shard, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed)
+       FROM article_daily_totals GROUP BY 1, 2, 3, 4, 5 ORDER BY 2, 3;
+       INSERT INTO variant_daily_totals (publication_id, day, variant, currency, shard, payments, one_off, gross, refunded, disputed)
+       SELECT publication_id, day, variant, currency, shard, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed)
+       FROM article_daily_totals GROUP BY 1, 2, 3, 4, 5 ORDER BY 2`,
+    );
+
+    await run(
+      'rollup article_monthly_funnel, variant_daily_funnel',
+      `INSERT INTO article_monthly_funnel (publication_id, month, article_url, shard, impressions, clicks, checkouts, paid)
+       SELECT publication_id, date_trunc('month', day)::date, article_url, shard, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
+       FROM widget_daily_counters GROUP BY 1, 2, 3, 4 ORDER BY 2, 3;
+       INSERT INTO variant_daily_funnel (publication_id, day, variant, shard, impressions, clicks, checkouts, paid)
+       SELECT publication_id, day, variant, shard, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
+       FROM widget_daily_counters GROUP BY 1, 2, 3, 4 ORDER BY 2`,
+    );
+
+    await run(
       'rollup triggers enabled again',
       `ALTER TABLE payments ENABLE TRIGGER payments_rollups;
        ALTER TABLE checkout_sessions ENABLE TRIGGER checkout_sessions_funnel;
        ALTER TABLE widget_daily_counters ENABLE TRIGGER widget_counters_rollup`,
     );
     await run('commit', 'COMMIT');
+    if (fold) {
+      // What the server's hourly fold (src/rollups/rollup-fold.service.ts) has done to past days by now.
+      await run(
+        'fold past rollup shards into shard 0 (favour_fold_rollup_shards)',
+        `SELECT favour_fold_rollup_shards(id, (now() AT TIME ZONE time_zone)::date) FROM publications WHERE id = ${PUB}`,
+      );
+    }
     await run('VACUUM ANALYZE', 'VACUUM ANALYZE');
 
     const counts: Record<string, number> = {};
     for (const table of [
       'supporters', 'stripe_customers', 'payments', 'memberships', 'checkout_sessions', 'stripe_charges', 'stripe_disputes',
       'widget_daily_counters', 'payment_daily_totals', 'article_daily_totals', 'supporter_totals', 'widget_daily_totals',
+      'article_monthly_totals', 'variant_daily_totals', 'article_monthly_funnel', 'variant_daily_funnel',
     ]) {
       counts[table] = Number((await client.query(`SELECT count(*)::bigint AS n FROM ${table}`)).rows[0].n);
     }
@@ -660,48 +689,4 @@ export async function verifySeed(url: string, publicationId: number): Promise<{ 
   } finally {
     await client.end();
   }
-}
-
-/** Rows where a rollup (summed over shards) differs from a recomputation from the base tables (also used by the soak). */
-export function rollupDifferenceQueries(pub: number): Record<string, string> {
-  const sym = (a: string, b: string) => `SELECT count(*) AS n FROM (((${a}) EXCEPT (${b})) UNION ALL ((${b}) EXCEPT (${a}))) x`;
-  const lost = `CASE WHEN p.dispute_status = 'lost' THEN p.amount - p.refunded_amount ELSE 0 END`;
-  return {
-    payment_daily_totals: sym(
-      `SELECT day, currency, kind, sum(payments), sum(gross), sum(refunded), sum(disputed) FROM payment_daily_totals WHERE publication_id = ${pub}
-       GROUP BY 1, 2, 3 HAVING sum(payments) <> 0 OR sum(gross) <> 0 OR sum(refunded) <> 0 OR sum(disputed) <> 0`,
-      `SELECT (p.paid_at AT TIME ZONE pub.time_zone)::date, p.currency, p.kind, count(*), sum(p.amount), sum(p.refunded_amount), sum(${lost})
-       FROM payments p JOIN publications pub ON pub.id = p.publication_id WHERE p.publication_id = ${pub} AND p.base_status = 'succeeded' AND p.paid_at IS NOT NULL
-       GROUP BY 1, 2, 3`,
-    ),
-    article_daily_totals: sym(
-      `SELECT day, article_url, variant, currency, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed) FROM article_daily_totals
-       WHERE publication_id = ${pub} GROUP BY 1, 2, 3, 4 HAVING sum(payments) <> 0 OR sum(one_off) <> 0 OR sum(gross) <> 0 OR sum(refunded) <> 0 OR sum(disputed) <> 0`,
-      `SELECT (p.paid_at AT TIME ZONE pub.time_zone)::date, coalesce(p.article_url, ''), coalesce(p.variant, ''), p.currency, count(*),
-         count(*) FILTER (WHERE p.kind = 'one_off'), sum(p.amount), sum(p.refunded_amount), sum(${lost})
-       FROM payments p JOIN publications pub ON pub.id = p.publication_id WHERE p.publication_id = ${pub} AND p.base_status = 'succeeded' AND p.paid_at IS NOT NULL
-       GROUP BY 1, 2, 3, 4`,
-    ),
-    supporter_totals: sym(
-      `SELECT t.supporter_id, t.currency, t.payments, t.gross, t.refunded FROM supporter_totals t JOIN supporters s ON s.id = t.supporter_id WHERE s.publication_id = ${pub}`,
-      `SELECT p.supporter_id, p.currency, count(*), sum(p.amount), sum(p.refunded_amount) FROM payments p JOIN supporters s ON s.id = p.supporter_id
-       WHERE s.publication_id = ${pub} AND p.base_status = 'succeeded' GROUP BY 1, 2`,
-    ),
-    'supporters.first_paid_at/last_paid_at': `SELECT count(*) AS n FROM supporters s LEFT JOIN (
-        SELECT supporter_id, min(paid_at) AS f, max(paid_at) AS l FROM payments WHERE base_status = 'succeeded' AND supporter_id IS NOT NULL GROUP BY 1) x
-      ON x.supporter_id = s.id WHERE s.publication_id = ${pub} AND (s.first_paid_at, s.last_paid_at) IS DISTINCT FROM (x.f, x.l)`,
-    'widget_daily_counters.checkouts/paid': sym(
-      `SELECT day, article_url, variant, sum(checkouts), sum(paid) FROM widget_daily_counters WHERE publication_id = ${pub}
-       GROUP BY 1, 2, 3 HAVING sum(checkouts) <> 0 OR sum(paid) <> 0`,
-      `SELECT (cs.created_at AT TIME ZONE pub.time_zone)::date, cs.article_url, coalesce(cs.variant, ''), count(*),
-         count(*) FILTER (WHERE cs.status = 'complete' AND cs.payment_status IN ('paid', 'no_payment_required'))
-       FROM checkout_sessions cs JOIN publications pub ON pub.id = cs.publication_id WHERE cs.publication_id = ${pub} GROUP BY 1, 2, 3`,
-    ),
-    widget_daily_totals: sym(
-      `SELECT day, sum(impressions), sum(clicks), sum(checkouts), sum(paid) FROM widget_daily_totals WHERE publication_id = ${pub}
-       GROUP BY 1 HAVING sum(impressions) <> 0 OR sum(clicks) <> 0 OR sum(checkouts) <> 0 OR sum(paid) <> 0`,
-      `SELECT day, sum(impressions), sum(clicks), sum(checkouts), sum(paid) FROM widget_daily_counters WHERE publication_id = ${pub}
-       GROUP BY 1 HAVING sum(impressions) <> 0 OR sum(clicks) <> 0 OR sum(checkouts) <> 0 OR sum(paid) <> 0`,
-    ),
-  };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { rollupDifferenceQueries } from './reports-seed.js';
+import { rollupDifferenceQueries } from '../../src/rollups/rollup-check.js';
 import type { BaseStatus, SoakEvent } from './soak-events.js';
 
 /*

@@ -4,6 +4,7 @@ import { demoCommands } from './demo.commands.js';
 import { keyCommands } from './key.commands.js';
 import { publicationCommands } from './publication.commands.js';
 import { reconcileCommand } from './reconcile.commands.js';
+import { rollupsCommands } from './rollups.commands.js';
 import { supporterCommands } from './supporter.commands.js';
 import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -29,6 +30,7 @@ export function buildCli(io: { out: (line: string) => void; err: (line: string) 
   program.addCommand(supporterCommands(io));
   program.addCommand(demoCommands(io));
   program.addCommand(reconcileCommand(io));
+  program.addCommand(rollupsCommands(io));
   return program;
 }
 

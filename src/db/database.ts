@@ -4,7 +4,16 @@ import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
 import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
 import type { PaymentTable } from './tables/payment.table.js';
 import type { PublicationTable } from './tables/publication.table.js';
-import type { ArticleDailyTotalsTable, PaymentDailyTotalsTable, SupporterTotalsTable, WidgetDailyTotalsTable } from './tables/report-rollup.table.js';
+import type {
+  ArticleDailyTotalsTable,
+  ArticleMonthlyFunnelTable,
+  ArticleMonthlyTotalsTable,
+  PaymentDailyTotalsTable,
+  SupporterTotalsTable,
+  VariantDailyFunnelTable,
+  VariantDailyTotalsTable,
+  WidgetDailyTotalsTable,
+} from './tables/report-rollup.table.js';
 import type {
   StripeChargeTable,
   StripeCustomerTable,
@@ -35,6 +44,10 @@ export interface Database {
   article_daily_totals: ArticleDailyTotalsTable;
   supporter_totals: SupporterTotalsTable;
   widget_daily_totals: WidgetDailyTotalsTable;
+  article_monthly_totals: ArticleMonthlyTotalsTable;
+  variant_daily_totals: VariantDailyTotalsTable;
+  article_monthly_funnel: ArticleMonthlyFunnelTable;
+  variant_daily_funnel: VariantDailyFunnelTable;
   reconcile_runs: ReconcileRunTable;
 }
 

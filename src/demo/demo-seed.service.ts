@@ -135,7 +135,8 @@ function clampAmount(amount: number, min: number, max: number): number {
 
 /** Impressions and clicks per article and day: a burst after publication, then a long tail. */
 async function seedWidgetCounters(db: Db, publication: PublicationRow, articles: { url: string; published: number; weight: number }[], variants: string[], random: () => number, now: number) {
-  const rows: { publication_id: number; day: string; article_url: string; variant: string; impressions: number; clicks: number }[] = [];
+  // Keyed by day, article and variant: on the night clocks go back, two steps of 24 hours can land on one local day.
+  const byKey = new Map<string, { publication_id: number; day: string; article_url: string; variant: string; impressions: number; clicks: number }>();
   for (const article of articles) {
     for (let d = 0; d < 30 && article.published + d * DAY < now; d++) {
       const views = Math.round(article.weight * 3000 * Math.exp(-d / 3) * (0.7 + random() * 0.6));
@@ -143,10 +144,17 @@ async function seedWidgetCounters(db: Db, publication: PublicationRow, articles:
       const day = localDay(new Date((article.published + d * DAY) * 1000), publication.time_zone);
       for (const variant of variants) {
         const impressions = Math.round(views / 2);
-        rows.push({ publication_id: publication.id, day, article_url: article.url, variant, impressions, clicks: Math.round(impressions * (variant === variants[1] ? 0.045 : 0.03)) });
+        const clicks = Math.round(impressions * (variant === variants[1] ? 0.045 : 0.03));
+        const key = `${day} ${article.url} ${variant}`;
+        const row = byKey.get(key);
+        if (row) {
+          row.impressions += impressions;
+          row.clicks += clicks;
+        } else byKey.set(key, { publication_id: publication.id, day, article_url: article.url, variant, impressions, clicks });
       }
     }
   }
+  const rows = [...byKey.values()];
   for (let i = 0; i < rows.length; i += 500) {
     await db
       .insertInto('widget_daily_counters')

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/apply-event.js';
 import { recordStripeEvent } from '../webhooks/webhook.service.js';
 import { finishReconcileRun, startReconcileRun, storedEventIds } from './reconcile.repository.js';
+import { schedulePeriodic } from '../ops/periodic-job.js';
 
 export interface ReconcileResult {
   fetched: number;
@@ -91,28 +92,17 @@ export function scheduleReconciliation(
   deps: { database: DatabaseHandle; stripe: Stripe; logger: Logger; now: () => Date },
   intervalSeconds: number,
 ): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
+  return schedulePeriodic({
+    firstAfterMs: 30_000,
+    intervalSeconds,
+    run: async () => {
       // Look back over two intervals (at least a day), so a run that failed is covered by the next.
       const lookback = Math.min(MAX_RECONCILE_SECONDS, Math.max(86_400, 2 * intervalSeconds));
       const result = await reconcileOnce(deps, new Date(deps.now().getTime() - lookback * 1000));
       if (!result) deps.logger.debug('another instance is reconciling; skipped');
-    } catch (err) {
-      deps.logger.error({ err: err instanceof Error ? err.message : err }, 'reconciliation with Stripe failed; will retry next interval');
-    } finally {
-      running = false;
-    }
-  };
-  const first = setTimeout(tick, 30_000);
-  const timer = setInterval(tick, intervalSeconds * 1000);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+    },
+    onError: (err) =>
+      deps.logger.error({ err: err instanceof Error ? err.message : err }, 'reconciliation with Stripe failed; will retry next interval'),
+  });
 }
 

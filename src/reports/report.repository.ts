@@ -174,26 +174,61 @@ export interface ArticleRevenueRow {
   disputed: number;
 }
 
-/** Funnel and revenue per article URL or per variant ('' when none) over the range. */
+/**
+ * The whole months inside a range, as [first, end) month starts, and the days outside them, which
+ * the daily tables answer. Undefined when the range holds no whole month.
+ */
+export function wholeMonthsOf(range: DateRange): { first: string; end: string } | undefined {
+  const [fy, fm, fd] = range.from.split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = range.to.split('-').map(Number) as [number, number, number];
+  const monthStart = (y: number, m: number) => new Date(Date.UTC(y, m - 1, 1)).toISOString().slice(0, 10);
+  const first = fd === 1 ? monthStart(fy, fm) : monthStart(fy, fm + 1);
+  const lastDayOfTo = new Date(Date.UTC(ty, tm, 0)).getUTCDate();
+  const end = td === lastDayOfTo ? monthStart(ty, tm + 1) : monthStart(ty, tm);
+  return first < end ? { first, end } : undefined;
+}
+
+/**
+ * Funnel and revenue per article URL or per variant ('' when none) over the range. Articles read whole
+ * months from the monthly rollups and only the days at either end from the daily ones; variants (a
+ * handful) read their own daily rollups.
+ */
 export async function articleBreakdown(
   db: DbExecutor,
   scope: ReportScope,
   range: DateRange,
   by: 'article_url' | 'variant',
 ): Promise<{ funnel: ArticleFunnelRow[]; revenue: ArticleRevenueRow[] }> {
-  const key = sql.ref(by);
-  const funnel = await sql<ArticleFunnelRow>`
-    SELECT ${key} AS key, sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks,
-      sum(checkouts)::bigint AS checkouts, sum(paid)::bigint AS paid
-    FROM widget_daily_counters
-    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
-    GROUP BY ${key}`.execute(db);
-  const revenue = await sql<ArticleRevenueRow>`
-    SELECT ${key} AS key, currency, sum(payments)::bigint AS payments, sum(one_off)::bigint AS one_off, sum(gross)::bigint AS gross,
-      sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed
-    FROM article_daily_totals
-    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
-    GROUP BY ${key}, currency`.execute(db);
+  const pub = scope.publicationId;
+  const daysIn = (from: string, to: string) => sql`publication_id = ${pub} AND day >= ${from}::date AND day <= ${to}::date`;
+  const funnelSums = sql`sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks, sum(checkouts)::bigint AS checkouts, sum(paid)::bigint AS paid`;
+  const revenueSums = sql`sum(payments)::bigint AS payments, sum(one_off)::bigint AS one_off, sum(gross)::bigint AS gross,
+    sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed`;
+
+  if (by === 'variant') {
+    const funnel = await sql<ArticleFunnelRow>`SELECT variant AS key, ${funnelSums} FROM variant_daily_funnel
+      WHERE ${daysIn(range.from, range.to)} GROUP BY variant`.execute(db);
+    const revenue = await sql<ArticleRevenueRow>`SELECT variant AS key, currency, ${revenueSums} FROM variant_daily_totals
+      WHERE ${daysIn(range.from, range.to)} GROUP BY variant, currency`.execute(db);
+    return { funnel: funnel.rows, revenue: revenue.rows };
+  }
+
+  const months = wholeMonthsOf(range);
+  // The rows to add up: whole months from `monthly`, the days before and after them from `daily`.
+  const parts = (monthly: string, daily: string, columns: string) => {
+    const cols = sql.raw(columns);
+    if (!months) return sql`SELECT article_url AS key, ${cols} FROM ${sql.table(daily)} WHERE ${daysIn(range.from, range.to)}`;
+    return sql`
+      SELECT article_url AS key, ${cols} FROM ${sql.table(monthly)}
+        WHERE publication_id = ${pub} AND month >= ${months.first}::date AND month < ${months.end}::date
+      UNION ALL SELECT article_url, ${cols} FROM ${sql.table(daily)} WHERE ${daysIn(range.from, range.to)} AND day < ${months.first}::date
+      UNION ALL SELECT article_url, ${cols} FROM ${sql.table(daily)} WHERE ${daysIn(range.from, range.to)} AND day >= ${months.end}::date`;
+  };
+  const funnel = await sql<ArticleFunnelRow>`SELECT key, ${funnelSums}
+    FROM (${parts('article_monthly_funnel', 'widget_daily_counters', 'impressions, clicks, checkouts, paid')}) x GROUP BY key`.execute(db);
+  const revenue = await sql<ArticleRevenueRow>`SELECT key, currency, ${revenueSums}
+    FROM (${parts('article_monthly_totals', 'article_daily_totals', 'currency, payments, one_off, gross, refunded, disputed')}) x
+    GROUP BY key, currency`.execute(db);
   return { funnel: funnel.rows, revenue: revenue.rows };
 }
 

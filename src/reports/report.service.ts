@@ -228,9 +228,15 @@ export async function articles(
       ),
     }));
   };
-  const sortKey = (r: ReturnType<typeof shape>[number]) =>
-    query.sort === 'revenue' ? Object.values(r.net).reduce((a, b) => a + b, 0) : query.sort === 'impressions' ? r.impressions : query.sort === 'conversion' ? (r.conversion_rate ?? -1) : r.paid;
-  const sorted = (rows: ReturnType<typeof shape>) => rows.sort((a, b) => sortKey(b) - sortKey(a) || a.key.localeCompare(b.key));
+  // Revenue is never added across currencies: it orders by net revenue in the publication's default
+  // currency, then in each other currency in turn.
+  const currencies = [ctx.publication.default_currency, ...Object.keys(ctx.publication.currencies).sort()].filter((c, i, all) => all.indexOf(c) === i);
+  const sortKeys = (r: ReturnType<typeof shape>[number]): number[] =>
+    query.sort === 'revenue'
+      ? currencies.map((c) => r.net[c] ?? 0)
+      : [query.sort === 'impressions' ? r.impressions : query.sort === 'conversion' ? (r.conversion_rate ?? -1) : r.paid];
+  const compare = (a: number[], b: number[]) => a.reduce((order, value, i) => order || b[i]! - value, 0);
+  const sorted = (rows: ReturnType<typeof shape>) => rows.sort((a, b) => compare(sortKeys(a), sortKeys(b)) || a.key.localeCompare(b.key));
 
   const articleRows = sorted(shape(byArticle)).filter((r) => r.key !== '');
   return {

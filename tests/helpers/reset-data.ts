@@ -5,5 +5,6 @@ import type { Db } from '../../src/db/database.js';
 export async function resetData(db: Db): Promise<void> {
   await sql`TRUNCATE stripe_events, checkout_sessions, payments, memberships, membership_status_changes,
     stripe_customers, supporters, stripe_charges, stripe_disputes, stripe_invoice_payments, widget_daily_counters,
-    payment_daily_totals, article_daily_totals, supporter_totals, widget_daily_totals, api_keys, reconcile_runs RESTART IDENTITY CASCADE`.execute(db);
+    payment_daily_totals, article_daily_totals, supporter_totals, widget_daily_totals, article_monthly_totals,
+    variant_daily_totals, article_monthly_funnel, variant_daily_funnel, api_keys, reconcile_runs RESTART IDENTITY CASCADE`.execute(db);
 }

@@ -38,3 +38,49 @@ export interface WidgetDailyTotalsTable {
   checkouts: Read<number>;
   paid: Read<number>;
 }
+
+interface RevenueSums {
+  payments: Read<number>;
+  one_off: Read<number>;
+  gross: Read<number>;
+  refunded: Read<number>;
+  disputed: Read<number>;
+}
+
+interface FunnelSums {
+  impressions: Read<number>;
+  clicks: Read<number>;
+  checkouts: Read<number>;
+  paid: Read<number>;
+}
+
+// migrations/…-article-monthly-rollups.ts
+export interface ArticleMonthlyTotalsTable extends RevenueSums {
+  publication_id: Read<number>;
+  month: Read<string>;
+  article_url: Read<string>;
+  currency: Read<string>;
+  shard: Read<number>;
+}
+
+export interface VariantDailyTotalsTable extends RevenueSums {
+  publication_id: Read<number>;
+  day: Read<string>;
+  variant: Read<string>;
+  currency: Read<string>;
+  shard: Read<number>;
+}
+
+export interface ArticleMonthlyFunnelTable extends FunnelSums {
+  publication_id: Read<number>;
+  month: Read<string>;
+  article_url: Read<string>;
+  shard: Read<number>;
+}
+
+export interface VariantDailyFunnelTable extends FunnelSums {
+  publication_id: Read<number>;
+  day: Read<string>;
+  variant: Read<string>;
+  shard: Read<number>;
+}

@@ -704,6 +704,6 @@ describe('the fuzz harness itself', () => {
     expect(guard.take().map((c) => `${c.method} ${c.host}${c.path}`)).toEqual(['POST stripe.test/v1/checkout/sessions']);
     const before = await databaseFingerprint(t.database.db);
     expect((await http('POST', '/api/events', { headers: { 'content-type': 'text/plain' }, body: JSON.stringify(VALID_EVENT) })).status).toBe(202);
-    expect(changedTables(before, await databaseFingerprint(t.database.db))).toEqual(['widget_daily_counters', 'widget_daily_totals']);
+    expect(changedTables(before, await databaseFingerprint(t.database.db))).toEqual(['article_monthly_funnel', 'variant_daily_funnel', 'widget_daily_counters', 'widget_daily_totals']);
   });
 });

@@ -214,6 +214,16 @@ describe('GET /api/reports/articles', () => {
     expect(byVariant.get('a')).toMatchObject({ impressions: 10, clicks: 4, gross: { eur: 5000, usd: 600 } });
     expect(byVariant.get('b')).toMatchObject({ gross: { usd: 5000, jpy: 3000, eur: 6000 } });
   });
+
+  it('sorts by revenue in the default currency first, then the others, never by a sum across currencies', async () => {
+    const res = await get(`/api/reports/articles?${RANGE}&sort=revenue`);
+    expect(res.status).toBe(200);
+    const rows = res.body.articles as Array<{ article_url: string; net: Record<string, number> }>;
+    expect(rows.map((a) => a.article_url)).toEqual([ARTICLE_2, ARTICLE_1, ARTICLE_3]);
+    const keys = rows.map((a) => [a.net.eur ?? 0, a.net.jpy ?? 0, a.net.usd ?? 0]);
+    const ordered = [...keys].sort((a, b) => b[0]! - a[0]! || b[1]! - a[1]! || b[2]! - a[2]!);
+    expect(keys).toEqual(ordered);
+  });
 });
 
 describe('access', () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../../src/cli/main.js';
 
@@ -100,6 +101,26 @@ describe('favour CLI', () => {
     expect(erased.erased_at).toBeTruthy();
     await expect(run('supporter', 'export', 'demo', someone.email)).rejects.toThrow(/No supporter/);
   });
+
+  it('verifies, folds and rebuilds the report rollups', async () => {
+    const verified = await run('rollups', 'verify', 'demo');
+    expect(verified.out.split('\n')).toEqual(expect.arrayContaining(['ok   payment_daily_totals', 'ok   article_monthly_totals', 'ok   variant_daily_funnel']));
+    expect(verified.out).not.toContain('FAIL');
+    expect((await run('rollups', 'fold')).out).toMatch(/^folded 2 publication\(s\): \d+ rollup rows merged away in \d+ ms$/);
+
+    const { openDatabase } = await import('../../../src/db/create-database.js');
+    const database = await openDatabase({ databaseUrl: undefined, dataDir });
+    await sql`UPDATE article_monthly_funnel SET clicks = 1000000`.execute(database.db);
+    await database.close();
+    const printed: string[] = [];
+    const cli = buildCli({ out: (l) => printed.push(l), err: (l) => printed.push(l) }).exitOverride();
+    await expect(cli.parseAsync(['node', 'favour', 'rollups', 'verify', 'demo'])).rejects.toThrow(/1 rollup\(s\) differ .*favour rollups rebuild demo/);
+    expect(printed).toContainEqual(expect.stringMatching(/^FAIL article_monthly_funnel: \d+ rows differ$/));
+
+    expect((await run('rollups', 'rebuild', 'demo')).out).toBe('rebuilt the rollups of demo');
+    expect((await run('rollups', 'verify', 'demo')).out).not.toContain('FAIL');
+    await expect(run('rollups', 'verify', 'nope')).rejects.toThrow(/No publication with slug "nope"/);
+  }, 60_000);
 
   it('refuses a duplicate slug and invalid settings with a clear message', async () => {
     await expect(run('publication', 'add', 'italia', '--name', 'Again', '--origin', 'https://x.example')).rejects.toThrow(/already exists/);
