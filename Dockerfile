@@ -28,4 +28,6 @@ VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Migrations run at start (safe with several instances); `docker run … node bin/favour.js migrate` runs them alone.
-CMD ["node", "dist/src/server.js"]
+# As `npm start`: semi-spaces of 4 MB (V8 lets them grow to 16 MB) keep RSS lower during CSV exports,
+# at no measured cost in webhook throughput.
+CMD ["node", "--max-semi-space-size=4", "dist/src/server.js"]

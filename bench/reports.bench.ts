@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { encodeCursor } from '../src/reports/report-lists.service.js';
 import { addDays } from '../src/reports/report-query.schema.js';
-import { assertRunning, freePort, waitForHttp } from './lib/child-process.js';
+import { assertRunning } from './lib/child-process.js';
 import { foreignShare, startCpuMeter, statusMb } from './lib/proc.js';
 import { type BenchRow, isMainModule, progress, runAsScript } from './lib/report.js';
 import {
@@ -19,7 +18,7 @@ import {
   type ReportQueries,
 } from './lib/reports-floor.js';
 import { openReportsDatabase, scaled, seedReportsDatabase, type SeedResult, TIME_ZONE, verifySeed } from './lib/reports-seed.js';
-import { parseRuntime, type Runtime, spawnBenchScript, startBenchServer } from './lib/reports-server.js';
+import { parseRuntime, type Runtime, startBenchServer } from './lib/reports-server.js';
 import { BENCH_PUBLIC_URL } from './lib/settings.js';
 
 /*
@@ -53,10 +52,8 @@ export interface ReportsBenchOptions {
   runtime: Runtime;
   /** Print EXPLAIN (ANALYZE, BUFFERS) of every floor statement after measuring. */
   explain: boolean;
-  /** Print the statements captured from report.repository.ts. */
+  /** Print the statements captured from the report repositories. */
   printSql: boolean;
-  /** Also A/B the supporters.csv writer: today's streamCsv against a batched writer (bench/lib/reports-csv-prototype.ts). */
-  csvAb: boolean;
 }
 
 function envNumber(name: string, fallback: number): number {
@@ -79,7 +76,6 @@ function defaults(): ReportsBenchOptions {
     runtime: parseRuntime(process.env.BENCH_REPORTS_RUNTIME?.trim(), 'compiled'),
     explain: process.env.BENCH_REPORTS_EXPLAIN === '1',
     printSql: false,
-    csvAb: process.env.BENCH_REPORTS_CSV_AB === '1',
   };
 }
 
@@ -107,9 +103,8 @@ function parseArgs(argv: string[]): Partial<ReportsBenchOptions> {
       case '--runtime': o.runtime = parseRuntime(value(i), 'compiled'); i++; break;
       case '--explain': o.explain = true; break;
       case '--print-sql': o.printSql = true; break;
-      case '--csv-ab': o.csvAb = true; break;
       default:
-        throw new Error(`unknown option ${argv[i]} (options: --keep, --db NAME, --scale F, --shards 16|1, --iterations N, --csv-iterations N, --warmup N, --runtime compiled|tsx, --explain, --print-sql, --csv-ab)`);
+        throw new Error(`unknown option ${argv[i]} (options: --keep, --db NAME, --scale F, --shards 16|1, --iterations N, --csv-iterations N, --warmup N, --runtime compiled|tsx, --explain, --print-sql)`);
     }
   }
   return o;
@@ -277,56 +272,6 @@ function checkDonations(api: Json, rows: Row[]): string[] {
   return out;
 }
 
-// --- the CSV writer A/B -----------------------------------------------------------------------------------------------
-
-interface CsvAbResult {
-  variant: string;
-  rowsPerSecond: Stats;
-  idleMb: number;
-  peakMb: number;
-  sha256: string;
-}
-
-/** Each variant in a fresh prototype process (compiled or tsx, like the server), 1 warm-up + n exports, RSS sampled every 50 ms. */
-async function csvAb(url: string, publicationId: number, n: number, runtime: Runtime): Promise<CsvAbResult[]> {
-  const results: CsvAbResult[] = [];
-  const variants = ['current', 'batched', 'lean', 'sql', ...(process.env.PG_COPY_STREAMS ? ['copy'] : [])];
-  for (const variant of variants) {
-    const port = await freePort();
-    const child = spawnBenchScript('bench/lib/reports-csv-prototype.ts', ['bench/lib/report.ts'], {
-      DATABASE_URL: url,
-      PUBLICATION_ID: String(publicationId),
-      TIME_ZONE,
-      PORT: String(port),
-      ...(process.env.PG_COPY_STREAMS ? { PG_COPY_STREAMS: process.env.PG_COPY_STREAMS } : {}),
-    }, runtime);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      await waitForHttp(child, port, '/health', 60_000);
-      const idleMb = statusMb(child.pid, 'VmRSS') ?? Number.NaN;
-      let peakMb = idleMb;
-      const timer = setInterval(() => (peakMb = Math.max(peakMb, statusMb(child.pid, 'VmRSS') ?? 0)), 50);
-      const rates: number[] = [];
-      let sha256 = '';
-      try {
-        for (let i = 0; i <= n; i++) {
-          const a = await get(port, agent, 'unused', `/${variant}`, i === 0);
-          if (a.status !== 200) throw new Error(`prototype /${variant}: HTTP ${a.status}`);
-          if (i === 0) sha256 = createHash('sha256').update(a.body).digest('hex');
-          else rates.push(((a.newlines - 1) * 1000) / a.ms);
-        }
-      } finally {
-        clearInterval(timer);
-      }
-      results.push({ variant, rowsPerSecond: stats(rates), idleMb, peakMb, sha256 });
-    } finally {
-      agent.destroy();
-      await child.stop();
-    }
-  }
-  return results;
-}
-
 // --- the bench ------------------------------------------------------------------------------------------------------
 
 export async function runReportsBench(options: Partial<ReportsBenchOptions> = {}): Promise<BenchRow[]> {
@@ -471,7 +416,7 @@ export async function runReportsBench(options: Partial<ReportsBenchOptions> = {}
     console.log(
       `\nsupporters.csv: ${csvLines.toLocaleString('en-US')} rows (${floorRows.toLocaleString('en-US')} supporters), ${(csvBytes / 2 ** 20).toFixed(1)} MB; ` +
         `${Math.round(csvRate.p50).toLocaleString('en-US')} rows/s p50 (min ${Math.round(csvRate.min).toLocaleString('en-US')}, max ${Math.round(csvRate.max).toLocaleString('en-US')}), ` +
-        `${stats(csvMs).p50.toFixed(0)} ms per export; floor (streaming query through pg-cursor) ${Math.round(floorRate.p50).toLocaleString('en-US')} rows/s`,
+        `${stats(csvMs).p50.toFixed(0)} ms per export; floor (the export query through the same cursor reader) ${Math.round(floorRate.p50).toLocaleString('en-US')} rows/s`,
     );
     console.log(
       `server RSS (${o.runtime}): idle ${rssIdleMb.toFixed(0)} MB, after the JSON reports ${rssAfterJsonMb.toFixed(0)} MB; exports on a fresh server: ` +
@@ -483,18 +428,6 @@ export async function runReportsBench(options: Partial<ReportsBenchOptions> = {}
         : `check: API and SQL DIFFER: ${mismatches.slice(0, 10).join('; ')}`,
     );
     console.log(`CPU over the measurements: server ${(cpu.serverMs / 1000).toFixed(1)} s, postgres ${(cpu.postgresMs / 1000).toFixed(1)} s, this process ${(cpu.benchMs / 1000).toFixed(1)} s, other processes ${foreignShare(cpu).toFixed(0)} % of the machine`);
-
-    if (o.csvAb) {
-      progress(`reports: supporters.csv writer A/B (prototype server, ${o.runtime}, ${o.csvIterations} exports each)`);
-      const ab = await csvAb(db.url, db.publicationId, o.csvIterations, o.runtime);
-      console.log(`\nsupporters.csv writer A/B (bench/lib/reports-csv-prototype.ts, one ${o.runtime} process per variant, Express, no auth):`);
-      console.log('| writer | rows/s p50 | min | max | RSS idle | RSS peak | body sha256 |');
-      console.log('|---|---:|---:|---:|---:|---:|---|');
-      for (const r of ab) {
-        console.log(`| ${r.variant} | ${Math.round(r.rowsPerSecond.p50).toLocaleString('en-US')} | ${Math.round(r.rowsPerSecond.min).toLocaleString('en-US')} | ${Math.round(r.rowsPerSecond.max).toLocaleString('en-US')} | ${r.idleMb.toFixed(0)} MB | ${r.peakMb.toFixed(0)} MB | ${r.sha256.slice(0, 16)}… |`);
-      }
-      console.log(ab.every((r) => r.sha256 === ab[0]!.sha256) ? 'bodies identical' : `bodies DIFFER: ${ab.map((r) => `${r.variant} ${r.sha256.slice(0, 16)}`).join(', ')}`);
-    }
 
     if (o.explain) {
       const plans: [string, ReturnType<typeof queries.supporterTotals>][] = [

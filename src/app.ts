@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type pg from 'pg';
 import type Stripe from 'stripe';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
 import { createCheckoutService } from './checkout/checkout.service.js';
@@ -24,6 +25,8 @@ import { createWebhookService } from './webhooks/webhook.service.js';
 /** Everything the app needs from outside; tests build it with fakes or a fresh database. */
 export interface AppDeps {
   db: Db;
+  /** The pg pool behind `db` on Postgres: CSV exports read through a cursor of their own with it (default: Kysely's stream). */
+  pgPool?: pg.Pool | undefined;
   /** The clock; tests pass a fixed one. */
   now?: () => Date;
   /** Where the built widget lives (default dist/widget/widget.js). */
@@ -70,7 +73,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
   app.use(pageRoutes({ db, stripe, publicUrl: config.publicUrl, logger, now }));
-  app.use(reportRoutes({ db, now }));
+  app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     ),
     eventsPerIp: rateLimitIn(rateLimitStore.store, 'events-ip', config.rateLimits.eventsPerIp),
   };
-  const app = createApp({ db: database.db, stripe, logger, metrics, config, rateLimits });
+  const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits });
   const server: Server = app.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });

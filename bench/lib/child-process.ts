@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildCompiledServer, removeCompiledServer } from './compiled-server.js';
+import { buildCompiledServer, removeCompiledServer, startNodeArgs } from './compiled-server.js';
 import { REPO_ROOT, settings } from './settings.js';
 
 export interface Child {
@@ -123,7 +123,7 @@ export interface ServerChild extends Child {
   runtime: ServerRuntime;
 }
 
-/** tsx: `node --import tsx src/server.ts`. compiled: the same sources transpiled to JS, as `npm start` runs them. */
+/** tsx: `node --import tsx src/server.ts`. compiled: the same sources transpiled to JS, run as `npm start` runs them (same node flags). */
 export type ServerRuntime = 'tsx' | 'compiled';
 
 /**
@@ -144,7 +144,7 @@ export async function startServer(env: Record<string, string>, runtime: ServerRu
   const child =
     runtime === 'tsx'
       ? spawnTs('src/server.ts', fullEnv, settings.serverNodeArgs)
-      : spawnNode([...settings.serverNodeArgs, buildCompiledServer()], fullEnv);
+      : spawnNode([...startNodeArgs(), ...settings.serverNodeArgs, buildCompiledServer()], fullEnv);
   if (runtime === 'compiled') {
     const stop = child.stop;
     child.stop = async (graceMs) => {

@@ -48,6 +48,14 @@ export function buildCompiledServer(): string {
   return path.join(OUT_DIR, 'src', 'server.js');
 }
 
+/** The node flags `npm start` runs the server with (package.json "start"), so a bench measures what production runs. */
+export function startNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = pkg.scripts.start.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`package.json "start" no longer runs node directly: ${pkg.scripts.start}`);
+  return args.filter((arg) => arg.startsWith('--'));
+}
+
 /** Removes the transpiled tree (called once the compiled server has stopped). */
 export function removeCompiledServer(): void {
   rmSync(CACHE_DIR, { recursive: true, force: true });

@@ -9,16 +9,18 @@ import {
   type QueryResult,
 } from 'kysely';
 import pg from 'pg';
-import Cursor from 'pg-cursor';
 import type { Database } from '../../src/db/database.js';
+import { cursorBatches } from '../../src/db/read-in-batches.js';
+import { EXPORT_BATCH_ROWS, supporterExportQuery, type SupporterExportRow } from '../../src/reports/csv-export.repository.js';
 import * as repo from '../../src/reports/report.repository.js';
 import type { DateRange } from '../../src/reports/report-query.schema.js';
 
 /*
  * The floor of each report endpoint: the very SQL statements and bind parameters src/reports/report.repository.ts
- * issues for it, run on a bare `pg` pool, in the same order and with the same parallelism as the service (summary:
- * its five queries at once; supporters page: the list, then totals and memberships at once; articles: the two
- * breakdowns at once, each funnel then revenue; CSV: the streaming query read through pg-cursor, 1,000 rows a time).
+ * and csv-export.repository.ts issue for it, run on a bare `pg` pool, in the same order and with the same
+ * parallelism as the service (summary: its five queries at once; supporters page: the list, then totals and
+ * memberships at once; articles: the two breakdowns at once, each funnel then revenue; CSV: the export query read as
+ * the service reads it, through src/db/read-in-batches.ts's cursor: EXPORT_BATCH_ROWS a time, read-ahead, JIT off).
  *
  * The statements are not retyped: they are captured by calling the repository functions against a Kysely instance
  * whose driver only records each compiled query (text + parameters), so the floor cannot drift from the repository.
@@ -158,7 +160,7 @@ export async function captureReportQueries(o: { publicationId: number; timeZone:
       variant: await capture((db) => repo.articleBreakdown(db, scope, o.range, 'variant')),
     },
     donations: await one((db) => repo.listDonations(db, scope, o.range, {}, { limit: o.pageLimit + 1 })),
-    supportersCsv: await one((db) => repo.streamSupporters(db, scope, {})),
+    supportersCsv: await one((db) => supporterExportQuery(scope, {}).execute(db)),
   };
 }
 
@@ -187,28 +189,16 @@ export async function floorArticles(pool: pg.Pool, q: ReportQueries) {
 
 export const floorDonations = (pool: pg.Pool, q: ReportQueries) => run(pool, q.donations);
 
-/** The CSV's streaming query read through pg-cursor like Kysely's stream(1000); counts the CSV lines it makes. */
+/** The CSV's export query read through the service's cursor reader, as many rows a time; counts the CSV lines it makes. */
 export async function floorSupportersCsv(pool: pg.Pool, q: ReportQueries): Promise<{ rows: number; lines: number }> {
-  const client = await pool.connect();
-  try {
-    const cursor = client.query(new Cursor(q.supportersCsv.sql, q.supportersCsv.parameters.slice()));
-    let rows = 0;
-    let lines = 0;
-    try {
-      for (;;) {
-        const batch = await cursor.read(1000);
-        if (batch.length === 0) break;
-        rows += batch.length;
-        // One CSV line per supporter and currency (supporterCsvLines), at least one per supporter.
-        for (const r of batch) lines += r.totals ? (r.totals as string).split(';').length : 1;
-      }
-    } finally {
-      await cursor.close();
-    }
-    return { rows, lines };
-  } finally {
-    client.release();
+  let rows = 0;
+  let lines = 0;
+  for await (const batch of cursorBatches<SupporterExportRow>(pool, q.supportersCsv, EXPORT_BATCH_ROWS)) {
+    rows += batch.length;
+    // One CSV line per supporter and currency (supporterCsvLines), at least one per supporter.
+    for (const r of batch) lines += r.totals ? r.totals.split(';').length : 1;
   }
+  return { rows, lines };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of a captured statement, as text. */

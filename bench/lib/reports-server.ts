@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import path from 'node:path';
 import ts from 'typescript';
 import { freePort, type ServerChild, spawnNode, spawnTs, waitForHttp } from './child-process.js';
+import { startNodeArgs } from './compiled-server.js';
 import { REPO_ROOT, settings } from './settings.js';
 
 /*
@@ -19,8 +20,8 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Transpiles src/, migrations/ and `extra` files (repository paths) as tsc would emit them; returns the server entry point. */
-function buildInto(outDir: string, extra: string[] = []): string {
+/** Transpiles src/ and migrations/ as tsc would emit them; returns the server entry point. */
+function buildInto(outDir: string): string {
   rmSync(outDir, { recursive: true, force: true });
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
@@ -30,7 +31,7 @@ function buildInto(outDir: string, extra: string[] = []): string {
     sourceMap: false,
   };
   for (const folder of ['src', 'migrations']) {
-    for (const file of [...tsFiles(path.join(REPO_ROOT, folder)), ...(folder === 'src' ? extra.map((f) => path.join(REPO_ROOT, f)) : [])]) {
+    for (const file of tsFiles(path.join(REPO_ROOT, folder))) {
       const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file, reportDiagnostics: true });
       if (diagnostics?.length) throw new Error(`cannot transpile ${file}: ${ts.flattenDiagnosticMessageText(diagnostics[0]!.messageText, '\n')}`);
       const out = path.join(outDir, path.relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
@@ -45,30 +46,13 @@ function buildInto(outDir: string, extra: string[] = []): string {
 
 export type Runtime = 'compiled' | 'tsx';
 
-/**
- * Runs a bench-side TypeScript entry point (with the repository files it imports listed in `extra`) as the server
- * runs: under tsx, or transpiled with src/ into a folder of its own. Returns the child and stops it like the server.
- */
-export function spawnBenchScript(script: string, extra: string[], env: Record<string, string>, runtime: Runtime, nodeArgs = settings.serverNodeArgs) {
-  if (runtime === 'tsx') return spawnTs(script, env, nodeArgs);
-  const outDir = path.join(REPO_ROOT, 'node_modules', '.cache', 'favour-bench', `reports-soak-script-${process.pid}-${Date.now()}`);
-  buildInto(outDir, [script, ...extra]);
-  const child = spawnNode([...nodeArgs, path.join(outDir, script.replace(/\.ts$/, '.js'))], env);
-  const stop = child.stop;
-  child.stop = async (graceMs) => {
-    await stop(graceMs);
-    rmSync(outDir, { recursive: true, force: true });
-  };
-  return child;
-}
-
 export function parseRuntime(value: string | undefined, fallback: Runtime): Runtime {
   if (value === undefined || value === '') return fallback;
   if (value !== 'compiled' && value !== 'tsx') throw new Error(`--runtime must be compiled or tsx (got "${value}")`);
   return value;
 }
 
-/** Starts src/server.ts (tsx) or its transpiled form (compiled, as `npm start` runs it) and waits for /readyz. */
+/** Starts src/server.ts (tsx) or its transpiled form (compiled, with `npm start`'s node flags) and waits for /readyz. */
 export async function startBenchServer(env: Record<string, string>, runtime: Runtime, poolSize = settings.concurrency): Promise<ServerChild> {
   const port = await freePort();
   const fullEnv = {
@@ -84,7 +68,7 @@ export async function startBenchServer(env: Record<string, string>, runtime: Run
     child = spawnTs('src/server.ts', fullEnv, settings.serverNodeArgs);
   } else {
     const outDir = path.join(REPO_ROOT, 'node_modules', '.cache', 'favour-bench', `reports-soak-${process.pid}`);
-    child = spawnNode([...settings.serverNodeArgs, buildInto(outDir)], fullEnv);
+    child = spawnNode([...startNodeArgs(), ...settings.serverNodeArgs, buildInto(outDir)], fullEnv);
     const stop = child.stop;
     child.stop = async (graceMs) => {
       await stop(graceMs);

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import type { DateRange } from './report-query.schema.js';
+import { donationConditions, endOf, LIVE_MEMBERSHIP, startOf, supporterConditions } from './report-conditions.js';
 
 /** A publication's report scope: its id and the time zone its days are counted in. */
 export interface ReportScope {
@@ -8,9 +9,6 @@ export interface ReportScope {
   timeZone: string;
 }
 
-// Local midnight of a date in the publication's time zone, as an instant.
-const startOf = (day: string, tz: string) => sql`((${day}::date)::timestamp AT TIME ZONE ${tz})`;
-const endOf = (day: string, tz: string) => sql`(((${day}::date) + 1)::timestamp AT TIME ZONE ${tz})`;
 
 // Memberships that count as paying members: not a trial, not an abandoned first payment, not on hold.
 const COUNTED_MEMBERSHIP = sql`m.status NOT IN ('incomplete', 'incomplete_expired', 'trialing', 'unpaid', 'paused')`;
@@ -249,28 +247,6 @@ export interface SupporterListRow {
   last_paid_at: Date | null;
 }
 
-const LIVE_MEMBERSHIP = sql`('active', 'trialing', 'past_due')`;
-
-function supporterConditions(scope: ReportScope, f: SupporterFilters): RawBuilder<unknown>[] {
-  const where: RawBuilder<unknown>[] = [sql`s.publication_id = ${scope.publicationId}`];
-  if (f.status) where.push(sql`EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id AND m.status = ${f.status})`);
-  if (f.oneOffOnly) where.push(sql`NOT EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id)`);
-  if (f.lapsed) {
-    where.push(sql`EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id AND m.status IN ${LIVE_MEMBERSHIP})`);
-  }
-  if (f.minLifetime) {
-    where.push(sql`EXISTS (SELECT 1 FROM supporter_totals t WHERE t.supporter_id = s.id AND t.currency = ${f.minLifetime.currency}
-      AND t.gross - t.refunded >= ${f.minLifetime.amount})`);
-  }
-  if (f.since) where.push(sql`s.first_paid_at >= ${startOf(f.since, scope.timeZone)}`);
-  if (f.search) {
-    const pattern = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(sql`(s.email ILIKE ${pattern} OR s.name ILIKE ${pattern})`);
-  }
-  return where;
-}
-
 /** One page of supporters, keyset-paginated by id (stable under concurrent inserts). */
 export async function listSupporters(
   db: DbExecutor,
@@ -286,21 +262,6 @@ export async function listSupporters(
     ORDER BY s.id ${page.order === 'newest' ? sql`DESC` : sql`ASC`}
     LIMIT ${page.limit}`.execute(db);
   return result.rows;
-}
-
-/** Every matching supporter, for the CSV export, newest first, read through a cursor. */
-export function streamSupporters(db: DbExecutor, scope: ReportScope, filters: SupporterFilters) {
-  const where = supporterConditions(scope, filters);
-  return db
-    .selectFrom(sql<SupporterListRow & { totals: string | null; membership_status: string | null }>`(
-      SELECT s.id, s.email, s.name, s.first_paid_at, s.last_paid_at,
-        (SELECT string_agg(t.currency || ':' || t.payments || ':' || t.gross || ':' || t.refunded, ';' ORDER BY t.currency)
-           FROM supporter_totals t WHERE t.supporter_id = s.id) AS totals,
-        (SELECT m.status FROM memberships m WHERE m.supporter_id = s.id
-           ORDER BY (m.status IN ${LIVE_MEMBERSHIP}) DESC, m.started_at DESC LIMIT 1) AS membership_status
-      FROM supporters s WHERE ${sql.join(where, sql` AND `)} ORDER BY s.id DESC)`.as('x'))
-    .selectAll()
-    .stream(1000);
 }
 
 export interface SupporterTotalsRow {
@@ -365,20 +326,6 @@ export interface DonationRow {
   name: string | null;
 }
 
-function donationConditions(scope: ReportScope, range: DateRange, f: DonationFilters): RawBuilder<unknown>[] {
-  const where: RawBuilder<unknown>[] = [
-    sql`p.publication_id = ${scope.publicationId}`,
-    sql`coalesce(p.paid_at, p.created_at) >= ${startOf(range.from, scope.timeZone)}`,
-    sql`coalesce(p.paid_at, p.created_at) < ${endOf(range.to, scope.timeZone)}`,
-  ];
-  if (f.status) where.push(sql`p.status = ${f.status}`);
-  if (f.kind) where.push(sql`p.kind = ${f.kind}`);
-  if (f.currency) where.push(sql`p.currency = ${f.currency}`);
-  if (f.articleUrl) where.push(sql`p.article_url = ${f.articleUrl}`);
-  if (f.variant) where.push(sql`p.variant = ${f.variant}`);
-  return where;
-}
-
 const DONATION_COLUMNS = sql`p.id, p.source_id, p.kind, p.amount, p.currency, p.status, p.refunded_amount, p.dispute_status,
   p.created_at, p.paid_at, p.article_url, p.variant, p.billing_reason, p.subscription_id, p.supporter_id, s.email, s.name`;
 
@@ -395,13 +342,4 @@ export async function listDonations(
     SELECT ${DONATION_COLUMNS} FROM payments p LEFT JOIN supporters s ON s.id = p.supporter_id
     WHERE ${sql.join(where, sql` AND `)} ORDER BY p.id DESC LIMIT ${page.limit}`.execute(db);
   return result.rows;
-}
-
-export function streamDonations(db: DbExecutor, scope: ReportScope, range: DateRange, filters: DonationFilters) {
-  const where = donationConditions(scope, range, filters);
-  return db
-    .selectFrom(sql<DonationRow>`(SELECT ${DONATION_COLUMNS} FROM payments p LEFT JOIN supporters s ON s.id = p.supporter_id
-      WHERE ${sql.join(where, sql` AND `)} ORDER BY p.id DESC)`.as('x'))
-    .selectAll()
-    .stream(1000);
 }

@@ -1,21 +1,22 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
+import type { BatchSource } from '../db/read-in-batches.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { requireApiKey } from '../http/api-key-auth.js';
 import { HttpError } from '../http/http-error.js';
 import { parseInput } from '../http/validation.js';
 import { eraseSupporterByEmail, exportSupporter } from '../supporters/supporter-privacy.service.js';
-import { DONATION_CSV_HEADER, donationCsvCells, streamCsv, SUPPORTER_CSV_HEADER, supporterCsvLines } from './csv-export.js';
+import { DONATION_CSV_HEADER, donationCsvLine, streamCsv, SUPPORTER_CSV_HEADER, supporterCsvLines } from './csv-export.js';
+import { exportDonations, exportSupporters } from './csv-export.repository.js';
 import { donationFilters, donations, supporterFilters, supporters } from './report-lists.service.js';
 import { articlesQuerySchema, donationsQuerySchema, rangeQuerySchema, supportersQuerySchema, timeseriesQuerySchema } from './report-query.schema.js';
 import { articles, rangeFor, type ReportContext, summary, timeseries } from './report.service.js';
-import { streamDonations, streamSupporters } from './report.repository.js';
 
 const emailSchema = z.object({ email: z.email('must be an e-mail address').max(254), publication: z.string().max(63).optional() }).strict();
 
 /** The publisher API: reports, CSV exports and privacy requests, each scoped to the API key's publication. */
-export function reportRoutes(deps: { db: Db; now: () => Date }): Router {
+export function reportRoutes(deps: { db: Db; now: () => Date; pgPool?: BatchSource['pgPool'] }): Router {
   const router = Router();
   const auth = requireApiKey(deps.db, deps.now);
 
@@ -55,19 +56,16 @@ export function reportRoutes(deps: { db: Db; now: () => Date }): Router {
   router.get('/api/reports/supporters.csv', auth, async (req, res) => {
     const query = parseInput(supportersQuerySchema, req.query, {}, 'query');
     const ctx = await context(res);
-    const rows = streamSupporters(deps.db, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, supporterFilters(ctx, query));
-    async function* lines() {
-      for await (const row of rows) yield* supporterCsvLines(row);
-    }
-    await streamCsv(res, `${ctx.publication.slug}-supporters.csv`, SUPPORTER_CSV_HEADER, lines(), (cells) => cells);
+    const rows = exportSupporters(deps, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, supporterFilters(ctx, query));
+    await streamCsv(res, `${ctx.publication.slug}-supporters.csv`, SUPPORTER_CSV_HEADER, rows, supporterCsvLines);
   });
 
   router.get('/api/reports/donations.csv', auth, async (req, res) => {
     const query = parseInput(donationsQuerySchema, req.query, {}, 'query');
     const ctx = await context(res);
     const range = rangeFor(ctx, query);
-    const rows = streamDonations(deps.db, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, range, donationFilters(query));
-    await streamCsv(res, `${ctx.publication.slug}-donations-${range.from}-${range.to}.csv`, DONATION_CSV_HEADER, rows, donationCsvCells);
+    const rows = exportDonations(deps, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, range, donationFilters(query));
+    await streamCsv(res, `${ctx.publication.slug}-donations-${range.from}-${range.to}.csv`, DONATION_CSV_HEADER, rows, donationCsvLine);
   });
 
   router.get('/api/supporters/export', auth, async (req, res) => {

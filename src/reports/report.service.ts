@@ -10,6 +10,7 @@ import {
   resolveRange,
 } from './report-query.schema.js';
 import * as repo from './report.repository.js';
+import type { CurrencySummary } from './report-types.js';
 
 export interface ReportContext {
   db: DbExecutor;
@@ -30,18 +31,7 @@ export function rangeFor(ctx: ReportContext, query: { from?: string | undefined;
 const rate = (part: number, whole: number): number | null => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : null);
 const mrrOf = (twelfths: number): number => Math.round(twelfths / 12);
 
-export interface CurrencySummary {
-  gross: number;
-  refunded: number;
-  disputed: number;
-  net: number;
-  payments: number;
-  one_off: number;
-  recurring: number;
-  average_gift: number;
-  mrr: number;
-  active_members: number;
-}
+export type { CurrencySummary } from './report-types.js';
 
 /** GET /api/reports/summary */
 export async function summary(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }) {

@@ -10,21 +10,13 @@
  */
 import type Stripe from 'stripe';
 import type { Db } from '../../src/db/database.js';
+import { seededRandom } from '../../src/demo/seeded-random.js';
 import { charge, checkoutSession, customer, dispute, invoice, invoicePayment, stripeEvent, subscription, T0 } from './stripe-objects.js';
 
 const DAY = 86_400;
 
-/** A small deterministic PRNG (mulberry32), so a seed replays a history exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// The demo seed's PRNG: a seed replays a history exactly.
+export { seededRandom };
 
 export interface LoadHistoryOptions {
   /** At least this many events (the last journey may add a few more). */

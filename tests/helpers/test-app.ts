@@ -56,6 +56,7 @@ export async function createTestApp(
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createTestStripe());
   const app = createApp({
     db: database.db,
+    pgPool: database.pgPool,
     stripe,
     logger,
     metrics,

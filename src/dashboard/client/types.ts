@@ -3,18 +3,9 @@
 
 export type PerCurrency<T = number> = Record<string, T>;
 
-export interface CurrencySummary {
-  gross: number;
-  refunded: number;
-  disputed: number;
-  net: number;
-  payments: number;
-  one_off: number;
-  recurring: number;
-  average_gift: number;
-  mrr: number;
-  active_members: number;
-}
+import type { CurrencySummary } from '../../reports/report-types.js';
+
+export type { CurrencySummary };
 
 export interface Funnel {
   impressions: number;
