@@ -1,22 +1,31 @@
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { runCheckoutBench } from './checkout.bench.js';
+import { runReportsBench } from './reports.bench.js';
+import { runSoakBench } from './soak.bench.js';
 import { type BenchRow, formatTable, progress } from './lib/report.js';
 import { settings } from './lib/settings.js';
 import { runWebhooksBench } from './webhooks.bench.js';
 
 /*
- * `npm run bench`: every bench in turn (never in parallel: they would share the two cores), then one table.
- * BENCH_ONLY=webhooks (or checkout) runs a subset; BENCH_STRICT=1 exits 1 when a target is missed.
+ * `npm run bench`: the benches in turn (never in parallel: they would share the two cores), then one table.
+ * By default the two quick ones (webhooks, checkout, ~2 minutes); BENCH_ONLY=reports,soak (any subset, or `all`)
+ * picks others: reports seeds a million payments (~10 minutes), soak runs ~18 minutes.
+ * BENCH_STRICT=1 exits 1 when a target is missed.
  */
 
 const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   webhooks: runWebhooksBench,
   checkout: runCheckoutBench,
+  reports: () => runReportsBench(),
+  soak: () => runSoakBench(),
 };
+const DEFAULT_BENCHES = ['webhooks', 'checkout'];
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-  const names = Object.keys(BENCHES).filter((name) => !only || only.includes(name));
+  const unknown = only?.filter((name) => name !== 'all' && !(name in BENCHES)) ?? [];
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown bench ${unknown.join(', ')} (one of ${Object.keys(BENCHES).join(', ')}, all)`);
+  const names = Object.keys(BENCHES).filter((name) => (only ? only.includes('all') || only.includes(name) : DEFAULT_BENCHES.includes(name)));
   const started = Date.now();
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   const rows: BenchRow[] = [];

@@ -172,24 +172,51 @@ export interface ArticleRevenueRow {
   disputed: number;
 }
 
-/**
- * The whole months inside a range, as [first, end) month starts, and the days outside them, which
- * the daily tables answer. Undefined when the range holds no whole month.
- */
-export function wholeMonthsOf(range: DateRange): { first: string; end: string } | undefined {
-  const [fy, fm, fd] = range.from.split('-').map(Number) as [number, number, number];
-  const [ty, tm, td] = range.to.split('-').map(Number) as [number, number, number];
-  const monthStart = (y: number, m: number) => new Date(Date.UTC(y, m - 1, 1)).toISOString().slice(0, 10);
-  const first = fd === 1 ? monthStart(fy, fm) : monthStart(fy, fm + 1);
-  const lastDayOfTo = new Date(Date.UTC(ty, tm, 0)).getUTCDate();
-  const end = td === lastDayOfTo ? monthStart(ty, tm + 1) : monthStart(ty, tm);
-  return first < end ? { first, end } : undefined;
+const DAY_MS = 86_400_000;
+const toDay = (date: string) => Date.parse(`${date}T00:00:00Z`);
+const fromDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const monthStartOf = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1);
+const nextMonthOf = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth() + 1, 1);
+
+/** How the articles report adds up a range from monthly and daily rollups; days are inclusive [from, to] pairs. */
+export interface ArticleRangePlan {
+  /** Months read from the monthly rollups, as [first, end) month starts. */
+  months?: { first: string; end: string };
+  /** Days read from the daily rollups and added. */
+  add: [string, string][];
+  /** Days of a month in `months` that are outside the range: read from the daily rollups and subtracted. */
+  subtract: [string, string][];
 }
 
 /**
- * Funnel and revenue per article URL or per variant ('' when none) over the range. Articles read whole
- * months from the monthly rollups and only the days at either end from the daily ones; variants (a
- * handful) read their own daily rollups.
+ * Plans a range: whole months come from the monthly rollups; a month the range covers only in part is
+ * either its covered days (from the daily rollups) or the whole month minus its other days, whichever
+ * reads fewer days. A monthly row is exactly the sum of its month's daily rows, so both are exact.
+ */
+export function planArticleRange(range: DateRange): ArticleRangePlan {
+  const from = toDay(range.from);
+  const to = toDay(range.to);
+  const days = (a: number, b: number) => Math.round((b - a) / DAY_MS) + 1; // inclusive
+  const plan: ArticleRangePlan = { add: [], subtract: [] };
+  const monthly: number[] = []; // month starts; contiguous, since only the first and last month can be partial
+  for (let month = monthStartOf(from); month <= to; month = nextMonthOf(month)) {
+    const last = nextMonthOf(month) - DAY_MS;
+    const [lo, hi] = [Math.max(from, month), Math.min(to, last)];
+    const covered = days(lo, hi);
+    if (days(month, last) - covered < covered) {
+      monthly.push(month);
+      if (lo > month) plan.subtract.push([fromDay(month), fromDay(lo - DAY_MS)]);
+      if (hi < last) plan.subtract.push([fromDay(hi + DAY_MS), fromDay(last)]);
+    } else plan.add.push([fromDay(lo), fromDay(hi)]);
+  }
+  if (monthly.length > 0) plan.months = { first: fromDay(monthly[0]!), end: fromDay(nextMonthOf(monthly[monthly.length - 1]!)) };
+  return plan;
+}
+
+/**
+ * Funnel and revenue per article URL or per variant ('' when none) over the range. Articles read
+ * months from the monthly rollups and only days at either end from the daily ones (planArticleRange);
+ * variants (a handful) read their own daily rollups.
  */
 export async function articleBreakdown(
   db: DbExecutor,
@@ -198,35 +225,42 @@ export async function articleBreakdown(
   by: 'article_url' | 'variant',
 ): Promise<{ funnel: ArticleFunnelRow[]; revenue: ArticleRevenueRow[] }> {
   const pub = scope.publicationId;
-  const daysIn = (from: string, to: string) => sql`publication_id = ${pub} AND day >= ${from}::date AND day <= ${to}::date`;
+  const daysIn = ([from, to]: [string, string]) => sql`publication_id = ${pub} AND day >= ${from}::date AND day <= ${to}::date`;
   const funnelSums = sql`sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks, sum(checkouts)::bigint AS checkouts, sum(paid)::bigint AS paid`;
   const revenueSums = sql`sum(payments)::bigint AS payments, sum(one_off)::bigint AS one_off, sum(gross)::bigint AS gross,
     sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed`;
 
   if (by === 'variant') {
     const funnel = await sql<ArticleFunnelRow>`SELECT variant AS key, ${funnelSums} FROM variant_daily_funnel
-      WHERE ${daysIn(range.from, range.to)} GROUP BY variant`.execute(db);
+      WHERE ${daysIn([range.from, range.to])} GROUP BY variant`.execute(db);
     const revenue = await sql<ArticleRevenueRow>`SELECT variant AS key, currency, ${revenueSums} FROM variant_daily_totals
-      WHERE ${daysIn(range.from, range.to)} GROUP BY variant, currency`.execute(db);
+      WHERE ${daysIn([range.from, range.to])} GROUP BY variant, currency`.execute(db);
     return { funnel: funnel.rows, revenue: revenue.rows };
   }
 
-  const months = wholeMonthsOf(range);
-  // The rows to add up: whole months from `monthly`, the days before and after them from `daily`.
-  const parts = (monthly: string, daily: string, columns: string) => {
-    const cols = sql.raw(columns);
-    if (!months) return sql`SELECT article_url AS key, ${cols} FROM ${sql.table(daily)} WHERE ${daysIn(range.from, range.to)}`;
-    return sql`
-      SELECT article_url AS key, ${cols} FROM ${sql.table(monthly)}
-        WHERE publication_id = ${pub} AND month >= ${months.first}::date AND month < ${months.end}::date
-      UNION ALL SELECT article_url, ${cols} FROM ${sql.table(daily)} WHERE ${daysIn(range.from, range.to)} AND day < ${months.first}::date
-      UNION ALL SELECT article_url, ${cols} FROM ${sql.table(daily)} WHERE ${daysIn(range.from, range.to)} AND day >= ${months.end}::date`;
+  const plan = planArticleRange(range);
+  // The rows to add up: months from `monthly`, plus and minus days from `daily`.
+  const parts = (monthly: string, daily: string, keys: string[], sums: string[]) => {
+    const columns = (sign: 1 | -1) => sql.raw([...keys, ...sums.map((c) => (sign === 1 ? c : `-${c} AS ${c}`))].join(', '));
+    const selects = [
+      ...(plan.months
+        ? [sql`SELECT article_url AS key, ${columns(1)} FROM ${sql.table(monthly)}
+            WHERE publication_id = ${pub} AND month >= ${plan.months.first}::date AND month < ${plan.months.end}::date`]
+        : []),
+      ...plan.add.map((days) => sql`SELECT article_url AS key, ${columns(1)} FROM ${sql.table(daily)} WHERE ${daysIn(days)}`),
+      ...plan.subtract.map((days) => sql`SELECT article_url AS key, ${columns(-1)} FROM ${sql.table(daily)} WHERE ${daysIn(days)}`),
+    ];
+    return sql.join(selects, sql` UNION ALL `);
   };
+  const FUNNEL = ['impressions', 'clicks', 'checkouts', 'paid'];
+  const REVENUE = ['payments', 'one_off', 'gross', 'refunded', 'disputed'];
+  // Keys that add up to nothing (all their days subtracted away, or rows zeroed by later changes) are left out.
+  const anyOf = (sums: string[]) => sql.raw(sums.map((c) => `sum(${c}) <> 0`).join(' OR '));
   const funnel = await sql<ArticleFunnelRow>`SELECT key, ${funnelSums}
-    FROM (${parts('article_monthly_funnel', 'widget_daily_counters', 'impressions, clicks, checkouts, paid')}) x GROUP BY key`.execute(db);
+    FROM (${parts('article_monthly_funnel', 'widget_daily_counters', [], FUNNEL)}) x GROUP BY key HAVING ${anyOf(FUNNEL)}`.execute(db);
   const revenue = await sql<ArticleRevenueRow>`SELECT key, currency, ${revenueSums}
-    FROM (${parts('article_monthly_totals', 'article_daily_totals', 'currency, payments, one_off, gross, refunded, disputed')}) x
-    GROUP BY key, currency`.execute(db);
+    FROM (${parts('article_monthly_totals', 'article_daily_totals', ['currency'], REVENUE)}) x GROUP BY key, currency
+    HAVING ${anyOf(REVENUE)}`.execute(db);
   return { funnel: funnel.rows, revenue: revenue.rows };
 }
 

@@ -208,16 +208,18 @@ export async function articles(
       target.gross[r.currency] = (target.gross[r.currency] ?? 0) + r.gross;
       target.net[r.currency] = (target.net[r.currency] ?? 0) + r.gross - r.refunded - r.disputed;
     }
-    return [...rows.entries()].map(([key, r]) => ({
-      key,
-      ...r,
-      click_rate: rate(r.clicks, r.impressions),
-      conversion_rate: rate(r.paid, r.impressions),
-      revenue_per_1000_impressions: Object.fromEntries(
-        Object.entries(r.net).map(([code, net]) => [code, r.impressions > 0 ? Math.round((net * 1000) / r.impressions) : null]),
-      ),
-    }));
+    return [...rows.entries()].map(([key, r]) => ({ key, ...r, conversion_rate: rate(r.paid, r.impressions) }));
   };
+  // The rates of a row that is answered (thousands of articles are sorted, `limit` of them answered).
+  const present = ({ key, ...r }: ReturnType<typeof shape>[number]) => ({
+    key,
+    ...r,
+    click_rate: rate(r.clicks, r.impressions),
+    conversion_rate: r.conversion_rate,
+    revenue_per_1000_impressions: Object.fromEntries(
+      Object.entries(r.net).map(([code, net]) => [code, r.impressions > 0 ? Math.round((net * 1000) / r.impressions) : null]),
+    ),
+  });
   // Revenue is never added across currencies: it orders by net revenue in the publication's default
   // currency, then in each other currency in turn.
   const currencies = [ctx.publication.default_currency, ...Object.keys(ctx.publication.currencies).sort()].filter((c, i, all) => all.indexOf(c) === i);
@@ -225,8 +227,15 @@ export async function articles(
     query.sort === 'revenue'
       ? currencies.map((c) => r.net[c] ?? 0)
       : [query.sort === 'impressions' ? r.impressions : query.sort === 'conversion' ? (r.conversion_rate ?? -1) : r.paid];
-  const compare = (a: number[], b: number[]) => a.reduce((order, value, i) => order || b[i]! - value, 0);
-  const sorted = (rows: ReturnType<typeof shape>) => rows.sort((a, b) => compare(sortKeys(a), sortKeys(b)) || a.key.localeCompare(b.key));
+  // Keys computed once per row, ties broken by URL in code-unit order: thousands of articles sort in a few ms.
+  const sorted = (rows: ReturnType<typeof shape>) => {
+    const keys = new Map(rows.map((r) => [r, sortKeys(r)]));
+    return rows.sort((a, b) => {
+      const [ka, kb] = [keys.get(a)!, keys.get(b)!];
+      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!;
+      return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    });
+  };
 
   const articleRows = sorted(shape(byArticle)).filter((r) => r.key !== '');
   return {
@@ -234,8 +243,14 @@ export async function articles(
     from: range.from,
     to: range.to,
     total_articles: articleRows.length,
-    articles: articleRows.slice(0, query.limit).map(({ key, ...r }) => ({ article_url: key, ...r })),
-    variants: sorted(shape(byVariant)).map(({ key, ...r }) => ({ variant: key === '' ? null : key, ...r })),
+    articles: articleRows.slice(0, query.limit).map((row) => {
+      const { key, ...r } = present(row);
+      return { article_url: key, ...r };
+    }),
+    variants: sorted(shape(byVariant)).map((row) => {
+      const { key, ...r } = present(row);
+      return { variant: key === '' ? null : key, ...r };
+    }),
   };
 }
 

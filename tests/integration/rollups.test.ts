@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api-keys/api-key.service.js';
 import type { PublicationRow } from '../../src/db/tables/publication.table.js';
 import { seedDemoHistory } from '../../src/demo/demo-seed.service.js';
-import { articleBreakdown, wholeMonthsOf } from '../../src/reports/report.repository.js';
+import { articleBreakdown, planArticleRange } from '../../src/reports/report.repository.js';
 import { rollupDifferences } from '../../src/rollups/rollup-check.js';
 import { foldRollupShards, rebuildAllRollups } from '../../src/rollups/rollup-fold.service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -126,12 +126,15 @@ describe('report rollups', () => {
       ['2026-10-20', '2026-11-03'], // no whole month, across a month end
       ['2026-03-05', '2026-03-05'], // one day
       ['2025-12-31', '2026-02-01'], // one whole month and a day either side
+      ['2026-03-02', '2026-03-30'], // a month less a day at either end
+      ['2025-12-02', '2026-10-30'], // months less days at both ends
     ];
     for (const [from, to] of ranges) {
       const range = { from: from!, to: to! };
       const daily = async (table: string, columns: string, group: string) =>
         (await sql<Record<string, unknown>>`SELECT ${sql.raw(group)} AS key, ${sql.raw(columns)} FROM ${sql.table(table)}
-          WHERE publication_id = ${italia.id} AND day BETWEEN ${from}::date AND ${to}::date GROUP BY ${sql.raw(group)}${sql.raw(table === 'article_daily_totals' ? ', currency' : '')}`.execute(t.database.db)).rows;
+          WHERE publication_id = ${italia.id} AND day BETWEEN ${from}::date AND ${to}::date GROUP BY ${sql.raw(group)}${sql.raw(table === 'article_daily_totals' ? ', currency' : '')}
+          HAVING ${sql.raw(table === 'article_daily_totals' ? 'sum(payments) <> 0 OR sum(gross) <> 0 OR sum(refunded) <> 0 OR sum(disputed) <> 0' : 'sum(impressions) <> 0 OR sum(clicks) <> 0 OR sum(checkouts) <> 0 OR sum(paid) <> 0')}`.execute(t.database.db)).rows;
       const funnelColumns = 'sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks, sum(checkouts)::bigint AS checkouts, sum(paid)::bigint AS paid';
       const revenueColumns = 'currency, sum(payments)::bigint AS payments, sum(one_off)::bigint AS one_off, sum(gross)::bigint AS gross, sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed';
       for (const by of ['article_url', 'variant'] as const) {
@@ -195,17 +198,23 @@ describe('report rollups', () => {
   }, 60_000);
 });
 
-describe('wholeMonthsOf', () => {
+describe('planArticleRange', () => {
   it.each([
-    ['2026-01-01', '2026-01-31', { first: '2026-01-01', end: '2026-02-01' }],
-    ['2026-01-02', '2026-01-31', undefined],
-    ['2025-11-29', '2026-11-28', { first: '2025-12-01', end: '2026-11-01' }],
-    ['2024-02-01', '2024-02-29', { first: '2024-02-01', end: '2024-03-01' }], // leap year
-    ['2025-02-01', '2025-02-28', { first: '2025-02-01', end: '2025-03-01' }],
-    ['2025-12-15', '2026-01-14', undefined],
-    ['2025-12-01', '2025-12-31', { first: '2025-12-01', end: '2026-01-01' }], // across the year end
+    ['2026-01-01', '2026-01-31', { months: { first: '2026-01-01', end: '2026-02-01' }, add: [], subtract: [] }],
+    // Most of a month: the month minus its other days.
+    ['2026-01-02', '2026-01-31', { months: { first: '2026-01-01', end: '2026-02-01' }, add: [], subtract: [['2026-01-01', '2026-01-01']] }],
+    // The bench's year: two days of November 2025 added, November 2026 less its last two days.
+    ['2025-11-29', '2026-11-28', { months: { first: '2025-12-01', end: '2026-12-01' }, add: [['2025-11-29', '2025-11-30']], subtract: [['2026-11-29', '2026-11-30']] }],
+    ['2024-02-01', '2024-02-29', { months: { first: '2024-02-01', end: '2024-03-01' }, add: [], subtract: [] }], // leap year
+    ['2025-02-01', '2025-02-28', { months: { first: '2025-02-01', end: '2025-03-01' }, add: [], subtract: [] }],
+    // 17 of December's 31 days: December less 14 days; 14 of January's: those days.
+    ['2025-12-15', '2026-01-14', { months: { first: '2025-12-01', end: '2026-01-01' }, add: [['2026-01-01', '2026-01-14']], subtract: [['2025-12-01', '2025-12-14']] }],
+    ['2025-12-20', '2026-01-10', { add: [['2025-12-20', '2025-12-31'], ['2026-01-01', '2026-01-10']], subtract: [] }],
+    ['2025-12-01', '2025-12-31', { months: { first: '2025-12-01', end: '2026-01-01' }, add: [], subtract: [] }], // across the year end
+    ['2026-03-05', '2026-03-05', { add: [['2026-03-05', '2026-03-05']], subtract: [] }],
+    ['2026-03-02', '2026-03-30', { months: { first: '2026-03-01', end: '2026-04-01' }, add: [], subtract: [['2026-03-01', '2026-03-01'], ['2026-03-31', '2026-03-31']] }],
   ])('%s to %s', (from, to, expected) => {
-    expect(wholeMonthsOf({ from, to })).toEqual(expected);
+    expect(planArticleRange({ from, to })).toEqual(expected);
   });
 });
 
