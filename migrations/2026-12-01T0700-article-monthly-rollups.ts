@@ -30,6 +30,24 @@ function foldStatement(table: string, period: string, keys: string[], sums: stri
     SELECT ${key.join(', ')}, 0, ${sums.map((c) => `sum(${c})`).join(', ')} FROM gone GROUP BY ${key.join(', ')}
     ON CONFLICT (${[...key, 'shard'].join(', ')}) DO UPDATE SET ${sums.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')}`;
 }
+// Adds a delta to one rollup row: `key` and `sums` give, per column, the expression inserted; on conflict
+// with the key the sums are added to the row's.
+function upsertStatement(table: string, key: Record<string, string>, sums: Record<string, string>): string {
+  const columns = [...Object.keys(key), ...Object.keys(sums)];
+  return `INSERT INTO ${table} AS t (${columns.join(', ')})
+    VALUES (${[...Object.values(key), ...Object.values(sums)].join(', ')})
+    ON CONFLICT (${Object.keys(key).join(', ')}) DO UPDATE SET
+      ${Object.keys(sums).map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')};`;
+}
+
+// What favour_payment_rollup adds for payment p (sign 1) or takes away (sign -1), on its local day d, in shard s.
+const PAYMENT_DELTA = { payments: 'sign', gross: 'sign * p.amount', refunded: 'sign * p.refunded_amount', disputed: 'sign * lost' };
+const ARTICLE_DELTA = { ...PAYMENT_DELTA, one_off: 'one_off' };
+const ARTICLE = "coalesce(p.article_url, '')";
+const VARIANT = "coalesce(p.variant, '')";
+// What favour_widget_counter_changed adds: the counter row's change, in shard s.
+const FUNNEL_DELTA = { impressions: 'di', clicks: 'dc', checkouts: 'dk', paid: 'dp' };
+
 const REVENUE = ['payments', 'one_off', 'gross', 'refunded', 'disputed'];
 const FUNNEL = ['impressions', 'clicks', 'checkouts', 'paid'];
 
@@ -80,29 +98,12 @@ const statements = [
     SELECT (p.paid_at AT TIME ZONE pub.time_zone)::date INTO d FROM publications pub WHERE pub.id = p.publication_id;
     lost := CASE WHEN p.dispute_status = 'lost' THEN p.amount - p.refunded_amount ELSE 0 END;
     one_off := CASE WHEN p.kind = 'one_off' THEN sign ELSE 0 END;
-    INSERT INTO payment_daily_totals AS t (publication_id, day, currency, kind, shard, payments, gross, refunded, disputed)
-    VALUES (p.publication_id, d, p.currency, p.kind, s, sign, sign * p.amount, sign * p.refunded_amount, sign * lost)
-    ON CONFLICT (publication_id, day, currency, kind, shard) DO UPDATE SET
-      payments = t.payments + excluded.payments, gross = t.gross + excluded.gross,
-      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
-    INSERT INTO article_daily_totals AS t (publication_id, day, article_url, variant, currency, shard, payments, one_off, gross, refunded, disputed)
-    VALUES (p.publication_id, d, coalesce(p.article_url, ''), coalesce(p.variant, ''), p.currency, s, sign,
-      one_off, sign * p.amount, sign * p.refunded_amount, sign * lost)
-    ON CONFLICT (publication_id, day, article_url, variant, currency, shard) DO UPDATE SET
-      payments = t.payments + excluded.payments, one_off = t.one_off + excluded.one_off, gross = t.gross + excluded.gross,
-      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
-    INSERT INTO article_monthly_totals AS t (publication_id, month, article_url, currency, shard, payments, one_off, gross, refunded, disputed)
-    VALUES (p.publication_id, date_trunc('month', d)::date, coalesce(p.article_url, ''), p.currency, s, sign,
-      one_off, sign * p.amount, sign * p.refunded_amount, sign * lost)
-    ON CONFLICT (publication_id, month, article_url, currency, shard) DO UPDATE SET
-      payments = t.payments + excluded.payments, one_off = t.one_off + excluded.one_off, gross = t.gross + excluded.gross,
-      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
-    INSERT INTO variant_daily_totals AS t (publication_id, day, variant, currency, shard, payments, one_off, gross, refunded, disputed)
-    VALUES (p.publication_id, d, coalesce(p.variant, ''), p.currency, s, sign,
-      one_off, sign * p.amount, sign * p.refunded_amount, sign * lost)
-    ON CONFLICT (publication_id, day, variant, currency, shard) DO UPDATE SET
-      payments = t.payments + excluded.payments, one_off = t.one_off + excluded.one_off, gross = t.gross + excluded.gross,
-      refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
+    ${[
+      upsertStatement('payment_daily_totals', { publication_id: 'p.publication_id', day: 'd', currency: 'p.currency', kind: 'p.kind', shard: 's' }, PAYMENT_DELTA),
+      upsertStatement('article_daily_totals', { publication_id: 'p.publication_id', day: 'd', article_url: ARTICLE, variant: VARIANT, currency: 'p.currency', shard: 's' }, ARTICLE_DELTA),
+      upsertStatement('article_monthly_totals', { publication_id: 'p.publication_id', month: "date_trunc('month', d)::date", article_url: ARTICLE, currency: 'p.currency', shard: 's' }, ARTICLE_DELTA),
+      upsertStatement('variant_daily_totals', { publication_id: 'p.publication_id', day: 'd', variant: VARIANT, currency: 'p.currency', shard: 's' }, ARTICLE_DELTA),
+    ].join('\n    ')}
   END $$`,
 
   // A fold moves counts between shards of widget_daily_counters and adds none: it sets favour.folding
@@ -122,21 +123,11 @@ const statements = [
     dc := NEW.clicks - CASE WHEN TG_OP = 'UPDATE' THEN OLD.clicks ELSE 0 END;
     dk := NEW.checkouts - CASE WHEN TG_OP = 'UPDATE' THEN OLD.checkouts ELSE 0 END;
     dp := NEW.paid - CASE WHEN TG_OP = 'UPDATE' THEN OLD.paid ELSE 0 END;
-    INSERT INTO widget_daily_totals AS t (publication_id, day, shard, impressions, clicks, checkouts, paid)
-    VALUES (NEW.publication_id, NEW.day, s, di, dc, dk, dp)
-    ON CONFLICT (publication_id, day, shard) DO UPDATE SET
-      impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks,
-      checkouts = t.checkouts + excluded.checkouts, paid = t.paid + excluded.paid;
-    INSERT INTO article_monthly_funnel AS t (publication_id, month, article_url, shard, impressions, clicks, checkouts, paid)
-    VALUES (NEW.publication_id, date_trunc('month', NEW.day)::date, NEW.article_url, s, di, dc, dk, dp)
-    ON CONFLICT (publication_id, month, article_url, shard) DO UPDATE SET
-      impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks,
-      checkouts = t.checkouts + excluded.checkouts, paid = t.paid + excluded.paid;
-    INSERT INTO variant_daily_funnel AS t (publication_id, day, variant, shard, impressions, clicks, checkouts, paid)
-    VALUES (NEW.publication_id, NEW.day, NEW.variant, s, di, dc, dk, dp)
-    ON CONFLICT (publication_id, day, variant, shard) DO UPDATE SET
-      impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks,
-      checkouts = t.checkouts + excluded.checkouts, paid = t.paid + excluded.paid;
+    ${[
+      upsertStatement('widget_daily_totals', { publication_id: 'NEW.publication_id', day: 'NEW.day', shard: 's' }, FUNNEL_DELTA),
+      upsertStatement('article_monthly_funnel', { publication_id: 'NEW.publication_id', month: "date_trunc('month', NEW.day)::date", article_url: 'NEW.article_url', shard: 's' }, FUNNEL_DELTA),
+      upsertStatement('variant_daily_funnel', { publication_id: 'NEW.publication_id', day: 'NEW.day', variant: 'NEW.variant', shard: 's' }, FUNNEL_DELTA),
+    ].join('\n    ')}
     RETURN NULL;
   END $$`,
 

@@ -1,6 +1,10 @@
 import type { Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/create-database.js';
+import type { Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { findPublicationBySlug } from '../publications/publication.repository.js';
+import { PublicationError } from '../publications/publication.service.js';
 
 /** Opens the configured database for one CLI command; `await using` closes it again. */
 export async function openCliDatabase(config: Config): Promise<DatabaseHandle & AsyncDisposable> {
@@ -13,4 +17,11 @@ export async function openMigratedDatabase(config: Config): Promise<DatabaseHand
   const handle = await openCliDatabase(config);
   await migrateToLatest(handle.db);
   return handle;
+}
+
+/** The publication a command names, or an error a user can act on. */
+export async function requirePublication(db: Db, slug: string): Promise<PublicationRow> {
+  const publication = await findPublicationBySlug(db, slug);
+  if (!publication) throw new PublicationError(`No publication with slug "${slug}".`);
+  return publication;
 }

@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { seedDemoHistory } from '../demo/demo-seed.service.js';
-import { findPublicationBySlug, insertPublicationIfAbsent } from '../publications/publication.repository.js';
-import { demoPublicationInput, PublicationError } from '../publications/publication.service.js';
-import { openMigratedDatabase } from './cli-database.js';
+import { insertPublicationIfAbsent } from '../publications/publication.repository.js';
+import { demoPublicationInput } from '../publications/publication.service.js';
+import { openMigratedDatabase, requirePublication } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
 const positiveInt = (value: string) => {
@@ -25,8 +25,7 @@ export function demoCommands(io: CliOutput): Command {
       const config = loadConfig();
       await using database = await openMigratedDatabase(config);
       if (options.publication === 'demo') await insertPublicationIfAbsent(database.db, demoPublicationInput(config.publicUrl));
-      const publication = await findPublicationBySlug(database.db, options.publication);
-      if (!publication) throw new PublicationError(`No publication with slug "${options.publication}".`);
+      const publication = await requirePublication(database.db, options.publication);
       const result = await seedDemoHistory(database.db, publication, {
         supporters: options.supporters,
         seed: options.seed,

@@ -4,7 +4,7 @@ import { createApiKey } from '../api-keys/api-key.service.js';
 import { loadConfig } from '../config.js';
 import { findPublicationBySlug } from '../publications/publication.repository.js';
 import { PublicationError } from '../publications/publication.service.js';
-import { openMigratedDatabase } from './cli-database.js';
+import { openMigratedDatabase, requirePublication } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
 export function keyCommands(io: CliOutput): Command {
@@ -16,8 +16,7 @@ export function keyCommands(io: CliOutput): Command {
     .option('--label <label>', 'who the key is for; logged with every request', 'default')
     .action(async (slug: string, options: { label: string }) => {
       await using database = await openMigratedDatabase(loadConfig());
-      const publication = await findPublicationBySlug(database.db, slug);
-      if (!publication) throw new PublicationError(`No publication with slug "${slug}".`);
+      const publication = await requirePublication(database.db, slug);
       const created = await createApiKey(database.db, publication.id, options.label);
       io.out(created.key);
       io.err(`Key ${created.prefix}… (id ${created.id}, label "${options.label}") for ${slug}. Store it now: it cannot be shown again.`);

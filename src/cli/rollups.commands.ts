@@ -1,10 +1,8 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { findPublicationBySlug } from '../publications/publication.repository.js';
-import { PublicationError } from '../publications/publication.service.js';
 import { rollupDifferences } from '../rollups/rollup-check.js';
 import { foldRollupShards, rebuildAllRollups } from '../rollups/rollup-fold.service.js';
-import { openMigratedDatabase } from './cli-database.js';
+import { openMigratedDatabase, requirePublication } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
 export function rollupsCommands(io: CliOutput): Command {
@@ -29,8 +27,7 @@ export function rollupsCommands(io: CliOutput): Command {
     .argument('<publication>', 'publication slug')
     .action(async (slug: string) => {
       await using database = await openMigratedDatabase(loadConfig());
-      const publication = await findPublicationBySlug(database.db, slug);
-      if (!publication) throw new PublicationError(`No publication with slug "${slug}".`);
+      const publication = await requirePublication(database.db, slug);
       const differences = await rollupDifferences(database.db, publication.id);
       for (const [name, rows] of Object.entries(differences)) io.out(`${rows === 0 ? 'ok  ' : 'FAIL'} ${name}${rows ? `: ${rows} rows differ` : ''}`);
       const failed = Object.values(differences).filter((rows) => rows > 0).length;
@@ -45,8 +42,7 @@ export function rollupsCommands(io: CliOutput): Command {
     .argument('<publication>', 'publication slug')
     .action(async (slug: string) => {
       await using database = await openMigratedDatabase(loadConfig());
-      const publication = await findPublicationBySlug(database.db, slug);
-      if (!publication) throw new PublicationError(`No publication with slug "${slug}".`);
+      const publication = await requirePublication(database.db, slug);
       await rebuildAllRollups(database.db, publication.id);
       io.out(`rebuilt the rollups of ${slug}`);
     });

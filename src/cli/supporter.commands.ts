@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { findPublicationBySlug } from '../publications/publication.repository.js';
 import { PublicationError } from '../publications/publication.service.js';
 import { eraseSupporterByEmail, exportSupporter } from '../supporters/supporter-privacy.service.js';
-import { openMigratedDatabase } from './cli-database.js';
+import { openMigratedDatabase, requirePublication } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
 export function supporterCommands(io: CliOutput): Command {
@@ -14,8 +13,7 @@ export function supporterCommands(io: CliOutput): Command {
     .description('print everything held about a supporter as JSON')
     .action(async (slug: string, email: string) => {
       await using database = await openMigratedDatabase(loadConfig());
-      const publication = await findPublicationBySlug(database.db, slug);
-      if (!publication) throw new PublicationError(`No publication with slug "${slug}".`);
+      const publication = await requirePublication(database.db, slug);
       const record = await exportSupporter(database.db, publication, email);
       if (!record) throw new PublicationError(`No supporter with that e-mail in ${slug}.`);
       io.out(JSON.stringify(record, null, 2));
@@ -26,8 +24,7 @@ export function supporterCommands(io: CliOutput): Command {
     .description('erase a supporter: name, e-mail and links to Stripe customers go; amounts and dates stay')
     .action(async (slug: string, email: string) => {
       await using database = await openMigratedDatabase(loadConfig());
-      const publication = await findPublicationBySlug(database.db, slug);
-      if (!publication) throw new PublicationError(`No publication with slug "${slug}".`);
+      const publication = await requirePublication(database.db, slug);
       const result = await eraseSupporterByEmail(database.db, publication, email, new Date());
       if (!result) throw new PublicationError(`No supporter with that e-mail in ${slug}.`);
       io.out(JSON.stringify(result));

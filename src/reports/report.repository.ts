@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
-import type { DateRange } from './report-query.schema.js';
+import { addDays, type DateRange, daysBetween, nextMonth } from './report-query.schema.js';
 import { donationConditions, endOf, LIVE_MEMBERSHIP, startOf, supporterConditions } from './report-conditions.js';
 
 /** A publication's report scope: its id and the time zone its days are counted in. */
@@ -172,12 +172,6 @@ export interface ArticleRevenueRow {
   disputed: number;
 }
 
-const DAY_MS = 86_400_000;
-const toDay = (date: string) => Date.parse(`${date}T00:00:00Z`);
-const fromDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const monthStartOf = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1);
-const nextMonthOf = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth() + 1, 1);
-
 /** How the articles report adds up a range from monthly and daily rollups; days are inclusive [from, to] pairs. */
 export interface ArticleRangePlan {
   /** Months read from the monthly rollups, as [first, end) month starts. */
@@ -194,22 +188,20 @@ export interface ArticleRangePlan {
  * reads fewer days. A monthly row is exactly the sum of its month's daily rows, so both are exact.
  */
 export function planArticleRange(range: DateRange): ArticleRangePlan {
-  const from = toDay(range.from);
-  const to = toDay(range.to);
-  const days = (a: number, b: number) => Math.round((b - a) / DAY_MS) + 1; // inclusive
   const plan: ArticleRangePlan = { add: [], subtract: [] };
-  const monthly: number[] = []; // month starts; contiguous, since only the first and last month can be partial
-  for (let month = monthStartOf(from); month <= to; month = nextMonthOf(month)) {
-    const last = nextMonthOf(month) - DAY_MS;
-    const [lo, hi] = [Math.max(from, month), Math.min(to, last)];
-    const covered = days(lo, hi);
-    if (days(month, last) - covered < covered) {
+  const length = (from: string, to: string) => daysBetween(from, to) + 1;
+  const monthly: string[] = []; // month starts; contiguous, since only the first and last month can be partial
+  for (let month = `${range.from.slice(0, 7)}-01`; month <= range.to; month = nextMonth(month)) {
+    const last = addDays(nextMonth(month), -1);
+    const [lo, hi] = [range.from > month ? range.from : month, range.to < last ? range.to : last];
+    const covered = length(lo, hi);
+    if (length(month, last) - covered < covered) {
       monthly.push(month);
-      if (lo > month) plan.subtract.push([fromDay(month), fromDay(lo - DAY_MS)]);
-      if (hi < last) plan.subtract.push([fromDay(hi + DAY_MS), fromDay(last)]);
-    } else plan.add.push([fromDay(lo), fromDay(hi)]);
+      if (lo > month) plan.subtract.push([month, addDays(lo, -1)]);
+      if (hi < last) plan.subtract.push([addDays(hi, 1), last]);
+    } else plan.add.push([lo, hi]);
   }
-  if (monthly.length > 0) plan.months = { first: fromDay(monthly[0]!), end: fromDay(nextMonthOf(monthly[monthly.length - 1]!)) };
+  if (monthly.length > 0) plan.months = { first: monthly[0]!, end: nextMonth(monthly[monthly.length - 1]!) };
   return plan;
 }
 

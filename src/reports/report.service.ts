@@ -7,6 +7,7 @@ import {
   type DateRange,
   daysBetween,
   MAX_RANGE_DAYS,
+  nextMonth,
   resolveRange,
 } from './report-query.schema.js';
 import * as repo from './report.repository.js';
@@ -117,12 +118,6 @@ function buckets(range: DateRange, interval: 'day' | 'week' | 'month'): string[]
   return list;
 }
 
-function nextMonth(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 type Metric = 'revenue' | 'supporters' | 'members' | 'mrr';
 
 /** GET /api/reports/timeseries: one point per bucket, empty buckets included. */
@@ -215,7 +210,6 @@ export async function articles(
     key,
     ...r,
     click_rate: rate(r.clicks, r.impressions),
-    conversion_rate: r.conversion_rate,
     revenue_per_1000_impressions: Object.fromEntries(
       Object.entries(r.net).map(([code, net]) => [code, r.impressions > 0 ? Math.round((net * 1000) / r.impressions) : null]),
     ),

@@ -33,7 +33,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t.close());
 
-const noDifferences = async () => Object.fromEntries(Object.keys(await rollupDifferences(t.database.db, italia.id)).map((name) => [name, 0]));
+/** The rollups of a publication that differ from their recomputation, with the rows that differ: none when exact. */
+const inexactRollups = async (publicationId = italia.id) =>
+  Object.entries(await rollupDifferences(t.database.db, publicationId)).filter(([, rows]) => rows !== 0);
 
 /**
  * Spreads every rollup row over shards 0-3, as concurrent webhooks and beacons on four connections
@@ -102,7 +104,8 @@ describe('report rollups', () => {
       .where('day', '=', '2026-10-25' as never)
       .executeTakeFirstOrThrow();
     expect(Number(night.impressions)).toBeGreaterThan(0);
-    expect(await rollupDifferences(t.database.db, italia.id)).toEqual(await noDifferences());
+    expect(Object.keys(await rollupDifferences(t.database.db, italia.id))).toHaveLength(10);
+    expect(await inexactRollups()).toEqual([]);
   });
 
   it('are checked for real: a changed rollup row is reported as differing', async () => {
@@ -150,13 +153,13 @@ describe('report rollups', () => {
   it('fold past shards into shard 0 without changing any report, and leave today alone', async () => {
     await spreadOverShards();
     const before = await reports();
-    expect(await rollupDifferences(t.database.db, italia.id)).toEqual(await noDifferences());
+    expect(await inexactRollups()).toEqual([]);
 
     const todaysShards = await shardRowsFromToday();
     const result = await foldRollupShards(t.database.db, NOW);
     expect(result.rowsRemoved).toBeGreaterThan(0);
     expect(await reports()).toEqual(before);
-    expect(await rollupDifferences(t.database.db, italia.id)).toEqual(await noDifferences());
+    expect(await inexactRollups()).toEqual([]);
     for (const table of ROLLUPS) {
       const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}
         WHERE publication_id = ${italia.id} AND ${sql.ref(PERIOD[table] ?? 'day')} < ${upto(table)}::date AND shard <> 0`.execute(t.database.db);
@@ -182,8 +185,7 @@ describe('report rollups', () => {
     seeding = false;
     await folding;
     expect(folds).toBeGreaterThan(1);
-    const differences = await rollupDifferences(t.database.db, demo.id);
-    expect(differences).toEqual(Object.fromEntries(Object.keys(differences).map((name) => [name, 0])));
+    expect(await inexactRollups(demo.id)).toEqual([]);
   }, 120_000);
 
   it('rebuild from scratch to the same figures', async () => {
@@ -193,7 +195,7 @@ describe('report rollups', () => {
     });
     expect((await rollupDifferences(t.database.db, italia.id)).variant_daily_funnel).toBeGreaterThan(0);
     await rebuildAllRollups(t.database.db, italia.id);
-    expect(await rollupDifferences(t.database.db, italia.id)).toEqual(await noDifferences());
+    expect(await inexactRollups()).toEqual([]);
     expect(await reports()).toEqual(before);
   }, 60_000);
 });
