@@ -54,6 +54,18 @@ export const WIDGET_COUNTER_FUNCTION = `CREATE FUNCTION favour_widget_counter_ch
     RETURN NULL;
   END $$`;
 
+export const REFRESH_SUPPORTER_TOTALS_FUNCTION = `CREATE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM supporter_totals WHERE supporter_id = sid;
+    INSERT INTO supporter_totals (supporter_id, currency, payments, gross, refunded)
+      SELECT sid, currency, count(*), sum(amount), sum(refunded_amount)
+      FROM payments WHERE supporter_id = sid AND base_status = 'succeeded' GROUP BY currency;
+    UPDATE supporters SET
+      first_paid_at = (SELECT min(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded'),
+      last_paid_at = (SELECT max(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded')
+    WHERE id = sid;
+  END $$`;
+
 const statements = [
   `CREATE TABLE payment_daily_totals (
     publication_id integer NOT NULL REFERENCES publications(id),
@@ -98,17 +110,7 @@ const statements = [
   PAYMENT_ROLLUP_FUNCTION,
 
   // A supporter's lifetime totals per currency and first/last payment, recomputed from its payments.
-  `CREATE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
-  BEGIN
-    DELETE FROM supporter_totals WHERE supporter_id = sid;
-    INSERT INTO supporter_totals (supporter_id, currency, payments, gross, refunded)
-      SELECT sid, currency, count(*), sum(amount), sum(refunded_amount)
-      FROM payments WHERE supporter_id = sid AND base_status = 'succeeded' GROUP BY currency;
-    UPDATE supporters SET
-      first_paid_at = (SELECT min(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded'),
-      last_paid_at = (SELECT max(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded')
-    WHERE id = sid;
-  END $$`,
+  REFRESH_SUPPORTER_TOTALS_FUNCTION,
 
   `CREATE FUNCTION favour_payments_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN

@@ -7,6 +7,7 @@ import * as rateLimits from './2026-11-28T0500-rate-limits.js';
 import * as reconcileRuns from './2026-11-28T0600-reconcile-runs.js';
 import * as articleMonthlyRollups from './2026-12-01T0700-article-monthly-rollups.js';
 import * as monthlyRollupsSerialScans from './2026-12-01T0800-monthly-rollups-serial-scans.js';
+import * as serialSupporterTotals from './2026-12-02T0900-serial-supporter-totals.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T0600-reconcile-runs': reconcileRuns,
   '2026-12-01T0700-article-monthly-rollups': articleMonthlyRollups,
   '2026-12-01T0800-monthly-rollups-serial-scans': monthlyRollupsSerialScans,
+  '2026-12-02T0900-serial-supporter-totals': serialSupporterTotals,
 };

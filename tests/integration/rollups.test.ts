@@ -188,6 +188,29 @@ describe('report rollups', () => {
     expect(await inexactRollups(demo.id)).toEqual([]);
   }, 120_000);
 
+  it.skipIf(!process.env.DATABASE_URL)('refresh one supporter from two transactions at once, taking turns (Postgres)', async () => {
+    const pool = t.database.pgPool!;
+    const { rows } = await pool.query<{ id: string }>(
+      `SELECT s.id FROM supporters s JOIN supporter_totals st ON st.supporter_id = s.id WHERE s.publication_id = $1 LIMIT 1`, [italia.id]);
+    const sid = rows[0]!.id;
+    const [first, second] = [await pool.connect(), await pool.connect()];
+    try {
+      await first.query('BEGIN');
+      await first.query('SELECT favour_refresh_supporter_totals($1)', [sid]);
+      await second.query('BEGIN');
+      // Waits for the first transaction; before migration 0900 it then failed on supporter_totals' key.
+      const refreshed = second.query('SELECT favour_refresh_supporter_totals($1)', [sid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await first.query('COMMIT');
+      await refreshed;
+      await second.query('COMMIT');
+    } finally {
+      first.release();
+      second.release();
+    }
+    expect(await inexactRollups()).toEqual([]);
+  });
+
   it('rebuild from scratch to the same figures', async () => {
     const before = await reports();
     await t.database.db.transaction().execute(async (trx) => {
