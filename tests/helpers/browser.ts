@@ -280,7 +280,9 @@ export async function axe(page: Page): Promise<{ violations: AxeFinding[]; shado
     const g = globalThis as any;
     // Let colour transitions (0.15 s on the amount buttons) finish: axe measuring contrast halfway
     // through a fade reported a violation the settled widget does not have (seen once in CI).
-    await Promise.all(g.document.getAnimations().map((a: any) => a.finished.catch(() => undefined)));
+    // The document's list leaves out shadow trees, where the widget lives: ask each open shadow root too.
+    const roots = [g.document, ...[...g.document.querySelectorAll('*')].map((e: any) => e.shadowRoot).filter(Boolean)];
+    await Promise.all(roots.flatMap((r: any) => r.getAnimations()).map((a: any) => a.finished.catch(() => undefined)));
     const result = await g.axe.run(g.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
     const nodes = (list: any[]) => list.map((n: any) => ({ target: JSON.stringify(n.target), inShadow: Array.isArray(n.target[0]) }));
     return {
