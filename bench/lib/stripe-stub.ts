@@ -86,7 +86,7 @@ export function createStripeStub(): http.Server {
         stripeError(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${req.url}).`);
         return;
       }
-      if (!/^Bearer (sk|rk)_test_\w+$/.test(req.headers.authorization ?? '')) {
+      if (!/^Bearer [rs]k_test_\w+$/.test(req.headers.authorization ?? '')) {
         stripeError(res, 401, 'invalid_request_error', 'Invalid API Key provided.');
         return;
       }

@@ -10,8 +10,8 @@ export const checkoutRequestSchema = z
     currency: z.string().trim().toLowerCase().regex(/^[a-z]{3}$/, 'must be a three-letter currency code'),
     interval: z.enum(['once', 'month', 'year'], 'must be one of once, month, year'),
     article_url: z.string().trim().min(1).max(490, 'must be at most 490 characters'),
-    locale: z.string().trim().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or it').optional(),
-    variant: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -').optional(),
+    locale: z.string().trim().regex(/^[A-Z]{2,3}(-[A-Z0-9]{2,8})*$/i, 'must be a language tag such as en or it').optional(),
+    variant: z.string().trim().regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -').optional(),
     email: z.email('must be an e-mail address').max(254).optional(),
   })
   .strict();

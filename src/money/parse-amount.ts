@@ -6,7 +6,7 @@ import { currencyExponent } from './currency.js';
  */
 export function parseMajorAmount(text: string, currency: string): number | undefined {
   const exponent = currencyExponent(currency);
-  const compact = text.replace(/[\s\u00a0\u202f']/g, '');
+  const compact = text.replace(/[\s']/g, '');
   const match = /^(\d{1,12})(?:[.,](\d+))?$/.exec(compact);
   if (!match) return undefined;
   const [, whole, fraction = ''] = match;

@@ -2,7 +2,7 @@ import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
 
 // Campaign and click ids would split one article into many in reports; our own return markers too.
-const TRACKING_PARAM = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|favour(-\w+)?)$/i;
+const TRACKING_PARAM = /^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|favour(?:-\w+)?)$/i;
 
 /**
  * Checks that an article URL is an http(s) page on one of the publication's sites (which also keeps

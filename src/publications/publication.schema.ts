@@ -52,7 +52,7 @@ export const widgetSettingsSchema = z
       .array(
         z
           .object({
-            id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'variant ids are 1-64 letters, digits, _ . or -'),
+            id: z.string().regex(/^[\w.-]{1,64}$/, 'variant ids are 1-64 letters, digits, _ . or -'),
             weight: z.number().positive().max(1000).default(1),
             copy: copyPerLang.default({}),
           })
@@ -66,7 +66,7 @@ export const widgetSettingsSchema = z
     /** Days a one-off supporter sees a thank-you instead of the ask. */
     supporter_days: z.number().int().min(0).max(400).default(90),
     /** Button and focus colour, #rgb or #rrggbb. */
-    accent: z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex colour such as #0b5cad').default('#0b5cad'),
+    accent: z.string().regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, 'a hex colour such as #0b5cad').default('#0b5cad'),
   })
   .strict();
 

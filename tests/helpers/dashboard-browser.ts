@@ -49,7 +49,7 @@ async function seed(t: TestApp): Promise<void> {
     t.app,
     EXTRA_SUPPORTERS.map((name, i) => {
       const at = Date.parse('2025-10-01T10:00:00Z') / 1000 + i * 86_400;
-      const email = `${name.split(' ')[0]!.normalize('NFD').replace(/[^a-zA-Z]/g, '').toLowerCase()}.${i}@example.org`;
+      const email = `${name.split(' ')[0]!.normalize('NFD').replace(/[^a-z]/gi, '').toLowerCase()}.${i}@example.org`;
       return stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_extra_${i}`, amount: 500 + i * 100, currency: 'eur', email, name, customer: `cus_extra_${i}`, publication: 'demo', article_url: ARTICLE_1, variant: 'a', created: at }), { id: `evt_extra_${i}`, created: at });
     }),
   );

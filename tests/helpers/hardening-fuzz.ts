@@ -343,7 +343,7 @@ export interface OutgoingCall {
   path: string;
 }
 
-const LOOPBACK = /^(127\.0\.0\.1|localhost|::1|\[::1\])(:\d+)?$/;
+const LOOPBACK = /^(?:127\.0\.0\.1|localhost|::1|\[::1\])(?::\d+)?$/;
 
 function describeRequest(arg: unknown): OutgoingCall {
   const a = arg as { method?: string; host?: string; hostname?: string; path?: string; options?: { host?: string; hostname?: string; path?: string; method?: string } };
@@ -433,5 +433,5 @@ export function checkAnswer(res: Answer, what: string, options: { allow5xx?: num
       throw new Error(`error answer without { error: { code, message } }: ${context}`);
     }
   }
-  if (/\bat .+\.(ts|js):\d+/.test(String(res.text ?? ''))) throw new Error(`stack trace in the answer: ${context}`);
+  if (/\bat .+\.(?:ts|js):\d+/.test(String(res.text ?? ''))) throw new Error(`stack trace in the answer: ${context}`);
 }

@@ -195,7 +195,7 @@ function expectedStatus(base: ExpectedPayment['base_status'], amount: number, re
 
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 
-const shouted = (email: string) => email.replace(/^./, (c) => c.toUpperCase()).replace(/@(.*)$/, (_m, domain: string) => `@${domain.toUpperCase()}`);
+const shouted = (email: string) => email.replace(/^./, (c) => c.toUpperCase()).replace(/@[^@]*$/, (domain) => domain.toUpperCase());
 
 interface ContactState {
   email: string;

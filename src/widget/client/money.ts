@@ -15,7 +15,7 @@ export function toMinor(text: string, exponent: number): number {
   const decimal = at >= 0 && (tail != 3 || exponent >= 3);
   const int = decimal ? s.slice(0, at) : s;
   const frac = decimal ? s.slice(at + 1) : '';
-  if (!/\d/.test(s) || !/^\d*([.,]\d{3})*$/.test(int) || /\D/.test(frac) || frac.length > exponent) return NaN;
+  if (!/\d/.test(s) || !/^\d*(?:[.,]\d{3})*$/.test(int) || /\D/.test(frac) || frac.length > exponent) return NaN;
   return +(int.replace(/\D/g, '') + frac.padEnd(exponent, '0'));
 }
 

@@ -58,7 +58,7 @@ export interface PageMarkers {
   stripped?: string;
 }
 
-const isFavourParam = (key: string) => /^favour(-|$)/.test(key);
+const isFavourParam = (key: string) => /^favour(?:-|$)/.test(key);
 
 /** Reads the favour markers of a page URL. */
 export function readMarkers(href: string): PageMarkers {

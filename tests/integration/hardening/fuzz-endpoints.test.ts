@@ -133,7 +133,7 @@ const CHECKOUT_FIELDS = ['publication', 'amount', 'other_amount', 'currency', 'i
 function isAcceptableAmount(value: unknown, currency = 'eur'): boolean {
   const settings = demo.currencies[currency];
   if (!settings) return false;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   return Number.isSafeInteger(n) && n >= settings.min && n <= settings.max;
 }
 
@@ -165,8 +165,8 @@ function certainlyInvalidCheckout(body: Record<string, unknown>): boolean {
   if (!['once', 'month', 'year'].includes(str(body.interval) ?? '')) return true;
   if (!isOnDemoSite(body.article_url)) return true;
   if ('email' in body && (typeof body.email !== 'string' || !body.email.includes('@') || body.email.length > 254)) return true;
-  if ('locale' in body && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(str(body.locale)?.trim() ?? '!')) return true;
-  if ('variant' in body && !/^[A-Za-z0-9_.-]{1,64}$/.test(str(body.variant)?.trim() ?? '!')) return true;
+  if ('locale' in body && !/^[A-Z]{2,3}(?:-[A-Z0-9]{2,8})*$/i.test(str(body.locale)?.trim() ?? '!')) return true;
+  if ('variant' in body && !/^[\w.-]{1,64}$/.test(str(body.variant)?.trim() ?? '!')) return true;
   if ('other_amount' in body) {
     const other = body.other_amount;
     if (typeof other !== 'string' || other.trim().length > 20) return true;
@@ -385,7 +385,7 @@ function certainlyInvalidEvent(body: unknown): boolean {
   if (Object.keys(b).some((k) => !(EVENT_FIELDS as readonly string[]).includes(k))) return true;
   if (b.publication !== 'demo' || !['impression', 'click'].includes(String(b.type))) return true;
   if (typeof b.type !== 'string' || !isOnDemoSite(b.article_url) || (typeof b.article_url === 'string' && b.article_url !== b.article_url.trim())) return true;
-  return 'variant' in b && !(typeof b.variant === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(b.variant));
+  return 'variant' in b && !(typeof b.variant === 'string' && /^[\w.-]{1,64}$/.test(b.variant));
 }
 
 describe('widget endpoints under hostile input', () => {
@@ -442,7 +442,7 @@ describe('widget endpoints under hostile input', () => {
 // Pages: /donate/:publication, /thanks, /billing-portal, /demo, /
 // ------------------------------------------------------------------------------------------------
 
-const SESSION_ID = /^cs_(test_|live_)?[A-Za-z0-9]{1,200}$/;
+const SESSION_ID = /^cs_(?:test_|live_)?[A-Za-z0-9]{1,200}$/;
 /** The thank-you page may ask Stripe about a well-formed session id it does not know, and about nothing else. */
 const retrieveOf = (sessionId: string | undefined) => (call: OutgoingCall) =>
   sessionId !== undefined && SESSION_ID.test(sessionId) && call.method === 'GET' && call.path.startsWith(`/v1/checkout/sessions/${sessionId}`);
