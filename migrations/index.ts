@@ -8,6 +8,7 @@ import * as reconcileRuns from './2026-11-28T0600-reconcile-runs.js';
 import * as articleMonthlyRollups from './2026-12-01T0700-article-monthly-rollups.js';
 import * as monthlyRollupsSerialScans from './2026-12-01T0800-monthly-rollups-serial-scans.js';
 import * as serialSupporterTotals from './2026-12-02T0900-serial-supporter-totals.js';
+import * as portalPasses from './2026-12-06T1000-portal-passes.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0700-article-monthly-rollups': articleMonthlyRollups,
   '2026-12-01T0800-monthly-rollups-serial-scans': monthlyRollupsSerialScans,
   '2026-12-02T0900-serial-supporter-totals': serialSupporterTotals,
+  '2026-12-06T1000-portal-passes': portalPasses,
 };

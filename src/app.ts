@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { checkoutRoutes } from './checkout/checkout.routes.js';
+import { createCheckoutAdmission } from './checkout/checkout-admission.js';
 import { createCheckoutService } from './checkout/checkout.service.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
@@ -12,6 +13,7 @@ import { requestMetrics } from './http/request-metrics.js';
 import { opsRoutes } from './ops/health.routes.js';
 import type { Metrics } from './ops/metrics.js';
 import { pageRoutes } from './pages/page.routes.js';
+import { createThanksService } from './pages/thanks.service.js';
 import { publicationCors } from './http/publication-cors.js';
 import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { widgetBundlePath } from './paths.js';
@@ -39,7 +41,7 @@ export interface AppDeps {
   stripe: Stripe | undefined;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy'>>;
+  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken'>>;
 }
 
 /** Wires routes to services. No listening, no env reading: server.ts does that. */
@@ -52,16 +54,18 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy ?? false);
   const rateLimits = deps.rateLimits ?? NO_RATE_LIMITS;
 
-  const checkout = createCheckoutService({ db, stripe, publicUrl: config.publicUrl, logger, metrics });
+  const admission = createCheckoutAdmission(rateLimits, logger, now);
+  const checkout = createCheckoutService({ db, stripe, publicUrl: config.publicUrl, logger, metrics, admission });
+  const thanks = createThanksService({ db, stripe, logger, now });
   const webhooks = config.stripeWebhookSecret
     ? createWebhookService({ db, logger, metrics, webhookSecret: config.stripeWebhookSecret })
     : undefined;
 
   app.use(requestLogging(logger));
   app.use(requestMetrics(metrics));
-  app.use(opsRoutes({ db, metrics }));
+  app.use(opsRoutes({ db, metrics, logger, metricsToken: config.metricsToken }));
   app.use(stripeWebhookRoutes(webhooks));
-  app.use(checkoutRoutes(checkout, publicationCors(db), rateLimits));
+  app.use(checkoutRoutes(checkout, publicationCors(db), rateLimits.checkoutPerIp));
   app.use(
     widgetRoutes({
       db,
@@ -72,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
-  app.use(pageRoutes({ db, stripe, publicUrl: config.publicUrl, logger, now }));
+  app.use(pageRoutes({ db, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
   app.use(notFoundHandler);
   app.use(errorHandler);

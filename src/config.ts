@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { type LimitSpec, parseLimitSpec } from './http/rate-limit.js';
+import { type LimitSpec, parseLimitSpec, type RateLimits } from './http/rate-limit.js';
 import { parseDuration } from './reconcile/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -56,7 +56,10 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(10_000)),
   RATE_LIMIT_CHECKOUT_IP: z.preprocess(blankToUndefined, limitSpec.default('10/600')),
   RATE_LIMIT_CHECKOUT_PUBLICATION: z.preprocess(blankToUndefined, limitSpec.default('300/600')),
+  RATE_LIMIT_CHECKOUT_IP_UNDER_LOAD: z.preprocess(blankToUndefined, limitSpec.default('2/600')),
   RATE_LIMIT_EVENTS_IP: z.preprocess(blankToUndefined, limitSpec.default('120/60')),
+  RATE_LIMIT_PAGES_IP: z.preprocess(blankToUndefined, limitSpec.default('60/600')),
+  METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').max(200).optional()),
   REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
   RECONCILE_INTERVAL: z.preprocess(blankToUndefined, durationText.default('15m')),
@@ -96,7 +99,9 @@ export interface Config {
   /** Supporters of synthetic history given to a newly created demo publication (0: none). */
   demoSeedSupporters: number;
   /** Rate limits as requests per seconds; null means off. */
-  rateLimits: { checkoutPerIp: LimitSpec | null; checkoutPerPublication: LimitSpec | null; eventsPerIp: LimitSpec | null };
+  rateLimits: Record<keyof RateLimits, LimitSpec | null>;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken: string | undefined;
   /** Shared store for rate limits across instances; without it Postgres (or memory when embedded). */
   redisUrl: string | undefined;
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (false: none). */
@@ -126,7 +131,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
-  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (trustProxy === true && e.NODE_ENV === 'production') {
+    throw new ConfigError([
+      'TRUST_PROXY: "true" believes any X-Forwarded-For, so every client could pick its own address and escape the rate limits. ' +
+        'In production give the number of proxies in front of favour (e.g. 1) or their addresses/CIDRs (e.g. "loopback, 10.0.0.0/8").',
+    ]);
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/(?<!\/)\/+$/, '');
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -143,10 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       checkoutPerIp: parseLimitSpec(e.RATE_LIMIT_CHECKOUT_IP),
       checkoutPerPublication: parseLimitSpec(e.RATE_LIMIT_CHECKOUT_PUBLICATION),
+      checkoutPerIpUnderLoad: parseLimitSpec(e.RATE_LIMIT_CHECKOUT_IP_UNDER_LOAD),
       eventsPerIp: parseLimitSpec(e.RATE_LIMIT_EVENTS_IP),
+      pagesPerIp: parseLimitSpec(e.RATE_LIMIT_PAGES_IP),
     },
+    metricsToken: e.METRICS_TOKEN,
     redisUrl: e.REDIS_URL,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy,
     reconcileIntervalSeconds: parseDuration(e.RECONCILE_INTERVAL),
     rollupFoldIntervalSeconds: parseDuration(e.ROLLUP_FOLD_INTERVAL),
   });

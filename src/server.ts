@@ -9,7 +9,7 @@ import { scheduleRollupFolding } from './rollups/rollup-fold.service.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/create-database.js';
-import { rateLimitIn, type RateLimits, type RateLimitStore } from './http/rate-limit.js';
+import { rateLimitsIn, type RateLimitStore } from './http/rate-limit.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './ops/metrics.js';
@@ -46,17 +46,7 @@ async function main(): Promise<void> {
 
   const metrics = createMetrics(database.poolStats);
   const rateLimitStore = await openRateLimitStore(config, database, logger);
-  const rateLimits: RateLimits = {
-    checkoutPerIp: rateLimitIn(rateLimitStore.store, 'checkout-ip', config.rateLimits.checkoutPerIp),
-    // One counter per publication would be a single hot row in Postgres: it is kept per instance in
-    // memory unless Redis is there to share it.
-    checkoutPerPublication: rateLimitIn(
-      rateLimitStore.store.kind === 'redis' ? rateLimitStore.store : { kind: 'memory' },
-      'checkout-publication',
-      config.rateLimits.checkoutPerPublication,
-    ),
-    eventsPerIp: rateLimitIn(rateLimitStore.store, 'events-ip', config.rateLimits.eventsPerIp),
-  };
+  const rateLimits = rateLimitsIn(rateLimitStore.store, config.rateLimits);
   const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits });
   const server: Server = app.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);

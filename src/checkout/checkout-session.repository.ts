@@ -33,3 +33,17 @@ export async function upsertCheckoutSessionState(db: DbExecutor, session: NewChe
 export async function findCheckoutSession(db: DbExecutor, id: string) {
   return db.selectFrom('checkout_sessions').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/**
+ * Gives the session its billing-portal pass (the hash of a secret held in one browser's cookie) unless it has
+ * one already. True when this call gave it: only the first thank-you view, the paying browser's, gets one.
+ */
+export async function claimPortalPass(db: DbExecutor, id: string, passHash: string, issuedAt: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('checkout_sessions')
+    .set({ portal_pass_hash: passHash, portal_pass_issued_at: issuedAt })
+    .where('id', '=', id)
+    .where('portal_pass_hash', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,13 +1,13 @@
 import express, { type RequestHandler, Router } from 'express';
 import { HttpError } from '../http/http-error.js';
-import { clientIp, type RateLimits } from '../http/rate-limit.js';
+import { clientKey, type RateLimit } from '../http/rate-limit.js';
 import { parseInput } from '../http/validation.js';
 import { type CheckoutInput, type CheckoutRequest, checkoutRequestSchema } from './checkout.schema.js';
 import { parseMajorAmount } from '../money/parse-amount.js';
 import type { CheckoutService } from './checkout.service.js';
 
 /** POST /api/checkout: JSON answers 201 { id, url }; a plain HTML form post is redirected (303) to Stripe. */
-export function checkoutRoutes(checkout: CheckoutService, cors: RequestHandler, limits: Pick<RateLimits, 'checkoutPerIp' | 'checkoutPerPublication'>): Router {
+export function checkoutRoutes(checkout: CheckoutService, cors: RequestHandler, perIpLimit: RateLimit): Router {
   const router = Router();
   router.options('/api/checkout', cors);
   router.post(
@@ -16,7 +16,8 @@ export function checkoutRoutes(checkout: CheckoutService, cors: RequestHandler, 
     express.json({ limit: '16kb' }),
     express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
     async (req, res) => {
-      await limits.checkoutPerIp.consume(res, clientIp(req));
+      const client = clientKey(req);
+      await perIpLimit.consume(client);
       const isForm = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
       if (!isForm && !req.is('application/json')) {
         throw new HttpError(415, 'unsupported_media_type', 'Send application/json or an HTML form (application/x-www-form-urlencoded).');
@@ -31,11 +32,7 @@ export function checkoutRoutes(checkout: CheckoutService, cors: RequestHandler, 
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
         throw new HttpError(400, 'invalid_request', 'Idempotency-Key must be 1-200 printable characters.', 'Idempotency-Key');
       }
-      const session = await checkout.createSession(withAmount(input), {
-        idempotencyKey,
-        // Counted once the request is valid for a real publication, just before Stripe is called.
-        admit: (publication) => limits.checkoutPerPublication.consume(res, publication),
-      });
+      const session = await checkout.createSession(withAmount(input), { idempotencyKey, client });
       if (isForm) res.redirect(303, session.url);
       else res.status(201).json(session);
     },

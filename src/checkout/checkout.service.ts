@@ -4,11 +4,12 @@ import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
-import { redactEmails } from '../http/request-logging.js';
+import { redactEmails } from '../http/redact.js';
 import { formatMoney } from '../money/currency.js';
 import type { Metrics } from '../ops/metrics.js';
 import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug } from '../publications/publication.repository.js';
+import type { CheckoutAdmission } from './checkout-admission.js';
 import { insertCheckoutSession } from './checkout-session.repository.js';
 import type { CheckoutRequest } from './checkout.schema.js';
 
@@ -26,23 +27,33 @@ export interface CheckoutResult {
 export interface CreateSessionOptions {
   /** Makes a client's retry return the same session. */
   idempotencyKey?: string | undefined;
-  /** Called with the publication slug once the request is valid, before Stripe: may throw (e.g. 429). */
-  admit?: (publication: string) => Promise<void>;
+  /** Who asks (a rate-limit key for the client's address): counted against the publication's ceiling. */
+  client: string;
 }
 
 export interface CheckoutService {
   createSession(request: CheckoutRequest, options: CreateSessionOptions): Promise<CheckoutResult>;
 }
 
-export function createCheckoutService(deps: { db: Db; stripe: Stripe | undefined; publicUrl: string; logger: Logger; metrics: Metrics }): CheckoutService {
-  const { db, stripe, publicUrl, logger, metrics } = deps;
+export interface CheckoutServiceDeps {
+  db: Db;
+  stripe: Stripe | undefined;
+  publicUrl: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Counted once the request is valid for a real publication, just before Stripe is called. */
+  admission: CheckoutAdmission;
+}
+
+export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutService {
+  const { db, stripe, publicUrl, logger, metrics, admission } = deps;
 
   async function createSession(request: CheckoutRequest, options: CreateSessionOptions): Promise<CheckoutResult> {
     const publication = await findPublicationBySlug(db, request.publication);
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
     const articleUrl = articleUrlFor(publication, request.article_url);
     checkAmount(publication, request);
-    await options.admit?.(publication.slug);
+    await admission.admit(publication.slug, options.client);
     if (!stripe) {
       throw new HttpError(503, 'payments_not_configured', 'Payments are not configured: set STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET) and restart.');
     }

@@ -22,6 +22,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
+  if (httpError.headers) res.set(httpError.headers);
   const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
   if (httpError.field) body.field = httpError.field;
   if (httpError.status >= 500 && req.id !== undefined) body.request_id = String(req.id);

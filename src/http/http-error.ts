@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unauthorized'
   | 'forbidden'
+  | 'origin_not_allowed'
   | 'widget_not_built'
   | 'portal_not_available'
   | 'webhooks_not_configured'
@@ -34,6 +35,8 @@ export class HttpError extends Error {
     message: string,
     /** The request field at fault, when there is one. */
     readonly field?: string,
+    /** Headers the answer carries (Retry-After on a 429). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = 'HttpError';

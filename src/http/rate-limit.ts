@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import { isIPv6 } from 'node:net';
+import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import {
@@ -10,10 +11,10 @@ import {
 } from 'rate-limiter-flexible';
 import { HttpError } from './http-error.js';
 
-/** A limit on how often one key (a client IP, a publication) may do something. */
+/** A limit on how often one key (a client address, a publication) may do something. */
 export interface RateLimit {
-  /** Counts one request for `key`; throws a 429 HttpError (and sets Retry-After) when over the limit. */
-  consume(res: Response, key: string): Promise<void>;
+  /** Counts one request for `key`; throws a 429 HttpError carrying Retry-After when over the limit. */
+  consume(key: string): Promise<void>;
 }
 
 /** "10/600" means 10 requests per 600 seconds; "0" or "off" means no limit. */
@@ -31,18 +32,20 @@ export function parseLimitSpec(text: string): LimitSpec | null {
 
 export function createRateLimit(limiter: RateLimiterAbstract): RateLimit {
   return {
-    async consume(res, key) {
+    async consume(key) {
       try {
         await limiter.consume(key);
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
         const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        res.set('Retry-After', String(seconds));
-        throw new HttpError(429, 'rate_limited', `Too many requests; try again in ${seconds} s.`);
+        throw new HttpError(429, 'rate_limited', `Too many requests; try again in ${seconds} s.`, undefined, { 'Retry-After': String(seconds) });
       }
     },
   };
 }
+
+/** True for the error `consume` throws when a key is over its limit. */
+export const isRateLimited = (err: unknown): boolean => err instanceof HttpError && err.status === 429;
 
 /** No limit at all (tests, benchmarks). */
 export const unlimited: RateLimit = { consume: async () => {} };
@@ -58,30 +61,74 @@ export type RateLimitStore = { kind: 'memory' } | { kind: 'postgres'; pool: pg.P
 export function rateLimitIn(store: RateLimitStore, name: string, spec: LimitSpec | null): RateLimit {
   if (!spec) return unlimited;
   const base = { points: spec.points, duration: spec.seconds, keyPrefix: name };
+  // A key over its limit is refused from memory until its window ends: a flood does not become a flood of
+  // store writes. If the store fails, an in-memory limiter stands in rather than turning readers away.
+  const shared = { ...base, inMemoryBlockOnConsumed: spec.points + 1, insuranceLimiter: new RateLimiterMemory(base) };
   switch (store.kind) {
     case 'memory':
       return createRateLimit(new RateLimiterMemory(base));
     case 'postgres':
-      // The table comes from our migrations; expired rows are swept hourly by the library. If the
-      // store fails, an in-memory limiter stands in rather than turning readers away.
-      return createRateLimit(
-        new RateLimiterPostgres({ ...base, storeClient: store.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, insuranceLimiter: new RateLimiterMemory(base) }),
-      );
+      // The table comes from our migrations; expired rows are swept hourly by the library.
+      return createRateLimit(new RateLimiterPostgres({ ...shared, storeClient: store.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true }));
     case 'redis':
-      return createRateLimit(new RateLimiterRedis({ ...base, storeClient: store.client, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) }));
+      return createRateLimit(new RateLimiterRedis({ ...shared, storeClient: store.client, rejectIfRedisNotReady: true }));
   }
 }
 
 /** The limits the app enforces. */
 export interface RateLimits {
-  /** POST /api/checkout per client IP: card testers come from few addresses. */
+  /** POST /api/checkout per client: card testers come from few addresses. */
   checkoutPerIp: RateLimit;
-  /** POST /api/checkout per publication: a ceiling when they come from many. */
+  /** POST /api/checkout per publication, across all instances: when it trips, `checkoutPerIpUnderLoad` applies. */
   checkoutPerPublication: RateLimit;
-  /** POST /api/events per client IP. */
+  /** POST /api/checkout per client and publication while that publication is over its ceiling. */
+  checkoutPerIpUnderLoad: RateLimit;
+  /** POST /api/events per client. */
   eventsPerIp: RateLimit;
+  /** GET /thanks and POST /billing-portal per client: each may ask Stripe about a session. */
+  pagesPerIp: RateLimit;
 }
 
-export const NO_RATE_LIMITS: RateLimits = { checkoutPerIp: unlimited, checkoutPerPublication: unlimited, eventsPerIp: unlimited };
+/** Every limit of the configuration, counted in one store, so all instances on that store share them. */
+export function rateLimitsIn(store: RateLimitStore, specs: Record<keyof RateLimits, LimitSpec | null>): RateLimits {
+  return {
+    checkoutPerIp: rateLimitIn(store, 'checkout-ip', specs.checkoutPerIp),
+    checkoutPerPublication: rateLimitIn(store, 'checkout-publication', specs.checkoutPerPublication),
+    checkoutPerIpUnderLoad: rateLimitIn(store, 'checkout-ip-under-load', specs.checkoutPerIpUnderLoad),
+    eventsPerIp: rateLimitIn(store, 'events-ip', specs.eventsPerIp),
+    pagesPerIp: rateLimitIn(store, 'pages-ip', specs.pagesPerIp),
+  };
+}
 
-export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+export const NO_RATE_LIMITS: RateLimits = {
+  checkoutPerIp: unlimited,
+  checkoutPerPublication: unlimited,
+  checkoutPerIpUnderLoad: unlimited,
+  eventsPerIp: unlimited,
+  pagesPerIp: unlimited,
+};
+
+/**
+ * Whom a rate limit counts: the client's IPv4 address, or the /64 network of an IPv6 one (a single
+ * subscriber usually has a whole /64, so one address each would be endless identities).
+ */
+export function clientKey(req: Request): string {
+  return rateLimitKeyOf(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+export function rateLimitKeyOf(address: string): string {
+  const ip = address.split('%')[0]!; // no zone index (fe80::1%eth0)
+  if (!isIPv6(ip)) return ip;
+  const lower = ip.toLowerCase();
+  if (lower.startsWith('::ffff:') && lower.includes('.')) return lower.slice(7); // IPv4-mapped
+  const [head = '', tail] = lower.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  // A dotted IPv4 tail stands for two groups.
+  const groups = (parts: string[]) => parts.reduce((n, part) => n + (part.includes('.') ? 2 : 1), 0);
+  const full = tail === undefined ? left : [...left, ...Array<string>(8 - groups(left) - groups(right)).fill('0'), ...right];
+  return `${full
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
+}

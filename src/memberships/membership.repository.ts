@@ -55,3 +55,9 @@ export async function recordMembershipStatusChange(
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
+
+/** When the membership's paid period ends, as far as we know. */
+export async function findMembershipPeriodEnd(db: DbExecutor, subscriptionId: string): Promise<Date | null> {
+  const row = await db.selectFrom('memberships').select('current_period_end').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+  return row?.current_period_end ?? null;
+}

@@ -1,12 +1,28 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { migrationsAreCurrent } from '../db/migrate.js';
+import { HttpError } from '../http/http-error.js';
 import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
 import type { Metrics } from './metrics.js';
 
-/** /healthz: the process answers. /readyz: the database answers and is migrated. /metrics: Prometheus. */
-export function opsRoutes(deps: { db: Db; metrics: Metrics }): Router {
+export interface OpsDeps {
+  db: Db;
+  metrics: Metrics;
+  logger: Logger;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/**
+ * /healthz: the process answers. /readyz: the database answers and is migrated — statuses only, since anyone
+ * can ask; the reasons go to the log. /metrics: Prometheus, behind METRICS_TOKEN when it is set.
+ */
+export function opsRoutes(deps: OpsDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -14,24 +30,34 @@ export function opsRoutes(deps: { db: Db; metrics: Metrics }): Router {
   router.get('/readyz', async (_req, res) => {
     const database = await sql`SELECT 1`.execute(deps.db).then(
       () => true,
-      () => false,
+      (err: Error) => {
+        deps.logger.warn({ err: err.message }, 'readiness: the database does not answer');
+        return false;
+      },
     );
     const migrations = database && (await migrationsAreCurrent(deps.db));
     const ready = database && migrations;
     // Details only: a late reconciliation does not make the instance unready.
     const reconcile = ready ? await lastReconcileRuns(deps.db).catch(() => undefined) : undefined;
+    const lastRun = reconcile?.lastRun;
+    const runStatus = !lastRun ? undefined : lastRun.error !== null ? 'failed' : lastRun.finished_at ? 'succeeded' : 'running';
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not_ready',
       checks: { database: database ? 'ok' : 'unreachable', migrations: migrations ? 'ok' : database ? 'pending' : 'unknown' },
       reconcile: {
         last_success_at: reconcile?.lastSuccess?.finished_at ?? null,
-        last_run: reconcile?.lastRun
-          ? { started_at: reconcile.lastRun.started_at, finished_at: reconcile.lastRun.finished_at, error: reconcile.lastRun.error, applied: reconcile.lastRun.applied }
-          : null,
+        last_run: lastRun ? { started_at: lastRun.started_at, finished_at: lastRun.finished_at, status: runStatus, applied: lastRun.applied } : null,
       },
     });
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (deps.metricsToken !== undefined) {
+      const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+      // Compared as digests: equal lengths, constant time.
+      if (!timingSafeEqual(digest(given), digest(deps.metricsToken))) {
+        throw new HttpError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.', undefined, { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+      }
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return router;

@@ -1,15 +1,14 @@
-import express, { Router } from 'express';
+import express, { type Request, type RequestHandler, Router } from 'express';
 import helmet from 'helmet';
-import type { Logger } from 'pino';
-import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import type { Interval } from '../db/tables/publication.table.js';
-import { redactEmails } from '../http/request-logging.js';
+import type { HttpError } from '../http/http-error.js';
+import { clientKey, isRateLimited, type RateLimit } from '../http/rate-limit.js';
 import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug, listPublications } from '../publications/publication.repository.js';
 import { widgetSettingsOf } from '../publications/publication.service.js';
-import { PAGE_STRINGS, resolveLang } from '../widget/i18n.js';
+import { fill, PAGE_STRINGS, resolveLang } from '../widget/i18n.js';
 import { widgetLang } from '../widget/widget.service.js';
 import { textColourOn } from './colour.js';
 import { renderDemoPage } from './demo.page.js';
@@ -17,14 +16,32 @@ import { renderDonatePage } from './donate.page.js';
 import { html, page } from './html.js';
 import { PAGE_CSS } from './page-styles.js';
 import { renderMessagePage, renderThanksPage } from './thanks.page.js';
-import { lookUpCheckout } from './thanks.service.js';
+import { PORTAL_PASS_SECONDS, type ThanksService } from './thanks.service.js';
 
 export interface PageDeps {
   db: Db;
-  stripe: Stripe | undefined;
+  thanks: ThanksService;
+  /** GET /thanks and POST /billing-portal per client. */
+  pagesRateLimit: RateLimit;
   publicUrl: string;
-  logger: Logger;
-  now: () => Date;
+}
+
+const PORTAL_REFUSAL_STATUS = { unknown_session: 404, not_a_member: 409, other_browser: 403, stripe_failed: 502 } as const;
+
+/** The one cookie favour sets: the billing-portal pass of the browser that paid. */
+export const PORTAL_PASS_COOKIE = 'favour_portal_pass';
+
+function portalPassCookie(pass: string, publicUrl: string): string {
+  const secure = publicUrl.startsWith('https:') ? '; Secure' : '';
+  return `${PORTAL_PASS_COOKIE}=${pass}; Max-Age=${PORTAL_PASS_SECONDS}; Path=/billing-portal; HttpOnly; SameSite=Lax${secure}`;
+}
+
+function portalPassOf(req: Request): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === PORTAL_PASS_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 /** Strict CSP for every hosted page: our own scripts and styles only; forms may go on to Stripe. */
@@ -101,32 +118,49 @@ export function pageRoutes(deps: PageDeps): Router {
     );
   });
 
-  router.get('/thanks', pageSecurityHeaders, async (req, res) => {
-    const found = await lookUpCheckout(deps, queryString(req.query.session_id) ?? '');
+  // Each may ask Stripe about a session: limited per client before anything else happens.
+  const limitPages: RequestHandler = async (req, res, next) => {
+    try {
+      await deps.pagesRateLimit.consume(clientKey(req));
+      next();
+    } catch (err) {
+      if (!isRateLimited(err)) throw err;
+      const lang = resolveLang(queryString(req.query.lang)) ?? resolveLang(req.acceptsLanguages()[0]) ?? 'en';
+      res.set((err as HttpError).headers ?? {}).status(429).type('html');
+      res.send(renderMessagePage(PAGE_STRINGS[lang].thanks_title, PAGE_STRINGS[lang].too_many_requests, lang));
+    }
+  };
+
+  router.get('/thanks', pageSecurityHeaders, limitPages, async (req, res) => {
+    const found = await deps.thanks.showThanks(queryString(req.query.session_id) ?? '', portalPassOf(req));
     const lang = found
       ? widgetLang(found.publication, queryString(req.query.lang) ?? found.locale ?? undefined)
       : (resolveLang(queryString(req.query.lang)) ?? 'en');
+    if (found?.newPass) res.setHeader('Set-Cookie', portalPassCookie(found.newPass, deps.publicUrl));
     res.set('Cache-Control', 'no-store').type('html').send(renderThanksPage(found?.publication, found?.checkout, lang));
   });
 
-  router.post('/billing-portal', pageSecurityHeaders, express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }), async (req, res) => {
-    const sessionId = typeof req.body?.session_id === 'string' ? req.body.session_id : '';
-    const found = await lookUpCheckout(deps, sessionId);
-    const lang = found ? widgetLang(found.publication, found.locale ?? undefined) : 'en';
-    const strings = PAGE_STRINGS[lang];
-    if (!found || !deps.stripe || !found.checkout.canManage || !found.customerId) {
-      res.status(found ? 409 : 404).type('html').send(renderMessagePage(strings.manage_membership, strings.portal_unavailable, lang));
-      return;
-    }
-    try {
-      const portal = await deps.stripe.billingPortal.sessions.create({ customer: found.customerId, return_url: found.checkout.articleUrl });
-      res.redirect(303, portal.url);
-    } catch (err) {
-      // Stripe's messages can quote the request: no e-mail addresses in the log.
-      deps.logger.error({ stripe_message: redactEmails(String((err as Error).message)) }, 'billing portal session create failed');
-      res.status(502).type('html').send(renderMessagePage(strings.manage_membership, strings.portal_unavailable, lang));
-    }
-  });
+  router.post(
+    '/billing-portal',
+    pageSecurityHeaders,
+    limitPages,
+    express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }),
+    async (req, res) => {
+      const sessionId = typeof req.body?.session_id === 'string' ? req.body.session_id : '';
+      const outcome = await deps.thanks.openBillingPortal(sessionId, portalPassOf(req));
+      if (outcome.kind === 'redirect') {
+        res.redirect(303, outcome.url);
+        return;
+      }
+      const lang = outcome.kind === 'unknown_session' ? 'en' : widgetLang(outcome.lookup.publication, outcome.lookup.locale ?? undefined);
+      const strings = PAGE_STRINGS[lang];
+      // Another browser is told how else to reach the portal; the other refusals have nothing to offer.
+      const message =
+        outcome.kind === 'other_browser' ? fill(strings.portal_other_browser, { name: outcome.lookup.publication.name }) : strings.portal_unavailable;
+      res.status(PORTAL_REFUSAL_STATUS[outcome.kind]).set('Cache-Control', 'no-store').type('html');
+      res.send(renderMessagePage(strings.manage_membership, message, lang));
+    },
+  );
 
   return router;
 }

@@ -7,6 +7,10 @@ export async function findPublicationBySlug(db: DbExecutor, slug: string): Promi
   return db.selectFrom('publications').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
+export async function findPublicationById(db: DbExecutor, id: number): Promise<PublicationRow | undefined> {
+  return db.selectFrom('publications').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function listPublications(db: DbExecutor): Promise<PublicationRow[]> {
   return db.selectFrom('publications').selectAll().orderBy('slug').execute();
 }

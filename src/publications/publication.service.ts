@@ -65,6 +65,11 @@ export function widgetSettingsOf(row: PublicationRow): WidgetSettings {
   return parsed.success ? parsed.data : widgetSettingsSchema.parse({});
 }
 
+/** The variant id when the publication defines it; a made-up one counts as none, so it cannot tilt an A/B result. */
+export function knownVariant(row: PublicationRow, variant: string | undefined): string | undefined {
+  return variant !== undefined && widgetSettingsOf(row).variants.some((v) => v.id === variant) ? variant : undefined;
+}
+
 /** The publication a newcomer gets on first start, so the demo page works at once. */
 export function demoPublicationInput(publicUrl: string): PublicationInput {
   return validatePublication({

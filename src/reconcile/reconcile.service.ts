@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import type { DatabaseHandle } from '../db/create-database.js';
 import type { Db } from '../db/database.js';
+import { redactEmails } from '../http/redact.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/apply-event.js';
 import { recordStripeEvent } from '../webhooks/webhook.service.js';
 import { finishReconcileRun, startReconcileRun, storedEventIds } from './reconcile.repository.js';
@@ -102,7 +103,7 @@ export function scheduleReconciliation(
       if (!result) deps.logger.debug('another instance is reconciling; skipped');
     },
     onError: (err) =>
-      deps.logger.error({ err: err instanceof Error ? err.message : err }, 'reconciliation with Stripe failed; will retry next interval'),
+      deps.logger.error({ err: redactEmails(err instanceof Error ? err.message : String(err)) }, 'reconciliation with Stripe failed; will retry next interval'),
   });
 }
 

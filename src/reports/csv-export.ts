@@ -2,10 +2,13 @@ import type { Response } from 'express';
 import { minorToDecimalString } from '../money/currency.js';
 import type { DonationExportRow, SupporterExportRow } from './csv-export.repository.js';
 
-// Spreadsheet programs run cells starting with these as formulas: prefix them so they stay text.
-const FORMULA_START = /^[=+\-@\t\r]/;
-// RFC 4180: a cell holding a quote, a comma or a line break is quoted, its quotes doubled.
-const NEEDS_QUOTES = /[",\r\n]/;
+// Spreadsheet programs run cells starting with these as formulas (after leading spaces, which some trim):
+// prefix them so they stay text. Full-width ＝ and ＋ too: some locales' Excel reads them as = and +.
+const FORMULA_START = /^ *[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+// RFC 4180: a cell holding a quote, a comma or a line break is quoted, its quotes doubled. So is one holding
+// a semicolon or a tab: Excel in Italian and Serbian locales splits CSV files on `;`, and a cell like
+// `x;=1+1` would start a formula there.
+const NEEDS_QUOTES = /[",;\t\r\n]/;
 
 /** Makes a value safe for a spreadsheet: text that would run as a formula gets a leading `'`. */
 export function csvCell(value: string | number | null | undefined): string {

@@ -4,13 +4,11 @@ import express, { Router } from 'express';
 import type { Db } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
 import { openCors, publicationCors } from '../http/publication-cors.js';
-import { clientIp, type RateLimit } from '../http/rate-limit.js';
+import { clientKey, type RateLimit } from '../http/rate-limit.js';
 import { parseInput } from '../http/validation.js';
-import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug } from '../publications/publication.repository.js';
-import { incrementWidgetCounter } from './widget-counter.repository.js';
 import { widgetEventSchema } from './widget-event.schema.js';
-import { buildWidgetConfig, localDay } from './widget.service.js';
+import { buildWidgetConfig, recordWidgetEvent } from './widget.service.js';
 
 export interface WidgetRouteDeps {
   db: Db;
@@ -59,7 +57,7 @@ export function widgetRoutes(deps: WidgetRouteDeps): Router {
     // sendBeacon posts a string as text/plain, which needs no CORS preflight.
     express.text({ type: ['text/plain', 'application/json'], limit: '2kb' }),
     async (req, res) => {
-      await deps.eventsRateLimit.consume(res, clientIp(req));
+      await deps.eventsRateLimit.consume(clientKey(req));
       let body: unknown;
       try {
         body = JSON.parse(typeof req.body === 'string' ? req.body : '');
@@ -67,16 +65,7 @@ export function widgetRoutes(deps: WidgetRouteDeps): Router {
         throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
       }
       const event = parseInput(widgetEventSchema, body, { article_url: 'invalid_article_url' });
-      const publication = await findPublicationBySlug(deps.db, event.publication);
-      if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${event.publication}".`, 'publication');
-      const articleUrl = articleUrlFor(publication, event.article_url);
-      await incrementWidgetCounter(deps.db, {
-        publicationId: publication.id,
-        day: localDay(deps.now(), publication.time_zone),
-        articleUrl: articleUrl.href,
-        variant: event.variant ?? '',
-        type: event.type,
-      });
+      await recordWidgetEvent(deps, event, req.get('origin'));
       res.status(202).json({ accepted: true });
     },
   );

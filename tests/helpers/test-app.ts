@@ -39,6 +39,8 @@ export async function createTestApp(
     now?: () => Date;
     widgetBundlePath?: string;
     rateLimits?: Partial<RateLimits>;
+    /** METRICS_TOKEN: /metrics then needs it as a bearer token. */
+    metricsToken?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -66,6 +68,7 @@ export async function createTestApp(
     config: {
       publicUrl,
       stripeWebhookSecret: options.webhookSecret === null ? undefined : (options.webhookSecret ?? TEST_WEBHOOK_SECRET),
+      metricsToken: options.metricsToken,
     },
   });
   return { app, database, metrics, logs, close: () => database.close() };

@@ -5,12 +5,20 @@ import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
+import { widgetSettingsSchema } from '../../src/publications/publication.schema.js';
 import { changePublication } from '../../src/publications/publication.service.js';
 import { checkoutSession, stripeEvent, subscription } from '../helpers/stripe-objects.js';
 import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from '../helpers/test-app.js';
 import { deliver } from '../helpers/webhook-delivery.js';
 
 const NOW = new Date('2026-11-28T23:30:00Z');
+
+/** A session as POST /api/checkout records it, before its webhook. */
+function openSession(id: string, interval: 'once' | 'month' | 'year', amount: number) {
+  return { id, publication_id: 1, article_url: 'https://news.example/story', variant: null, amount, currency: 'eur', interval, locale: null, status: 'open' as const, payment_status: 'unpaid', customer_id: null, payment_intent_id: null, subscription_id: null, completed_at: null, expired_at: null };
+}
+const recordCheckout = (id: string, interval: 'once' | 'month' | 'year', amount: number) =>
+  t.database.db.insertInto('checkout_sessions').values(openSession(id, interval, amount)).execute();
 const bundleDir = mkdtempSync(path.join(tmpdir(), 'favour-widget-'));
 const bundlePath = path.join(bundleDir, 'widget.js');
 writeFileSync(bundlePath, '(()=>{window.favour={version:"test"}})();');
@@ -145,12 +153,14 @@ describe('POST /api/events', () => {
     request(t.app).post('/api/events').set('content-type', type).set('Origin', 'https://news.example').send(typeof body === 'string' ? body : JSON.stringify(body));
 
   it('counts impressions and clicks per day, article and variant, without storing anything about the reader', async () => {
+    await changePublication(t.database.db, 'demo', { widget: widgetSettingsSchema.parse({ variants: [{ id: 'b', weight: 1, copy: {} }] }) });
     const base = { publication: 'demo', article_url: 'https://news.example/story?utm_source=x#comments' };
     for (const body of [
       { ...base, type: 'impression' },
-      { ...base, type: 'impression' },
       { ...base, type: 'click' },
       { ...base, type: 'impression', variant: 'b' },
+      // A variant the publication does not define counts as none: made-up posts cannot tilt an A/B result.
+      { ...base, type: 'impression', variant: 'made-up' },
     ]) {
       const res = await beacon(body);
       expect(res.status).toBe(202);
@@ -165,8 +175,26 @@ describe('POST /api/events', () => {
     expect(columns.sort()).toEqual(['article_url', 'checkouts', 'clicks', 'day', 'impressions', 'paid', 'publication_id', 'shard', 'variant']);
   });
 
+  it('refuses beacons from a page that is not one of the publication\'s sites, and counts none', async () => {
+    const before = await counters();
+    const event = JSON.stringify({ publication: 'demo', type: 'impression', article_url: 'https://news.example/story', variant: 'b' });
+    const evil = await request(t.app).post('/api/events').set('content-type', 'text/plain').set('Origin', 'https://evil.example').send(event);
+    expect(evil.status).toBe(403);
+    expect(evil.body.error.code).toBe('origin_not_allowed');
+    // Another publication's site is not this one's either.
+    const other = await request(t.app).post('/api/events').set('content-type', 'text/plain').set('Origin', 'https://favore.example').send(event);
+    expect(other.status).toBe(403);
+    expect(await counters()).toEqual(before);
+    // No Origin at all (a server-side call, an old browser) is counted as before.
+    expect((await request(t.app).post('/api/events').set('content-type', 'text/plain').send(event)).status).toBe(202);
+  });
+
   it("uses the publication's own time zone for the day", async () => {
-    const res = await beacon({ publication: 'italia', type: 'impression', article_url: 'https://favore.example/pezzo' }, 'application/json');
+    const res = await request(t.app)
+      .post('/api/events')
+      .set('content-type', 'application/json')
+      .set('Origin', 'https://favore.example')
+      .send({ publication: 'italia', type: 'impression', article_url: 'https://favore.example/pezzo' });
     expect(res.status).toBe(202);
     const row = await t.database.db.selectFrom('widget_daily_counters').select('day').where('article_url', '=', 'https://favore.example/pezzo').executeTakeFirstOrThrow();
     expect(row.day).toBe('2026-11-29'); // 00:30 in Rome
@@ -264,13 +292,12 @@ describe('hosted pages', () => {
     expect(bad.body.error).toMatchObject({ code: 'invalid_amount', field: 'other_amount' });
   });
 
-  it('thanks a new member, asks Stripe while the webhook is on its way, and opens the billing portal', async () => {
-    nock(STRIPE_TEST_HOST)
+  it('thanks a new member, asks Stripe while the webhook is on its way, and opens the billing portal for the paying browser only', async () => {
+    await recordCheckout('cs_test_member', 'month', 700);
+    const stripeSession = nock(STRIPE_TEST_HOST)
       .get('/v1/checkout/sessions/cs_test_member')
-      .reply(200, {
-        ...checkoutSession({ id: 'cs_test_member', mode: 'subscription', amount: 700, customer: 'cus_member', subscription: 'sub_member', publication: 'demo', article_url: 'https://news.example/story', interval: 'month' }),
-        created: Math.floor(NOW.getTime() / 1000) - 60,
-      });
+      .once()
+      .reply(200, checkoutSession({ id: 'cs_test_member', mode: 'subscription', amount: 700, customer: 'cus_member', subscription: 'sub_member', publication: 'demo', article_url: 'https://news.example/story', interval: 'month' }));
     const res = await request(t.app).get('/thanks?session_id=cs_test_member');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -278,19 +305,50 @@ describe('hosted pages', () => {
     expect(res.text).toContain('<form method="post" action="/billing-portal">');
     const until = Number(/favour-until=(\d+)/.exec(res.text)![1]);
     expect(until).toBe(Math.floor(NOW.getTime() / 1000) + 31 * 86_400);
+    // The one cookie favour sets: the pass of the browser that paid.
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/^favour_portal_pass=[\w-]{43}; Max-Age=3600; Path=\/billing-portal; HttpOnly; SameSite=Lax$/);
+    const cookie = setCookie.split(';')[0]!;
 
-    nock(STRIPE_TEST_HOST)
-      .get('/v1/checkout/sessions/cs_test_member')
-      .reply(200, { ...checkoutSession({ id: 'cs_test_member', mode: 'subscription', amount: 700, customer: 'cus_member', publication: 'demo', article_url: 'https://news.example/story', interval: 'month' }), created: Math.floor(NOW.getTime() / 1000) - 60 });
+    // Someone else with the same link (a shared URL, a log): thanked, but no pass and no portal.
+    const stranger = await request(t.app).get('/thanks?session_id=cs_test_member');
+    expect(stranger.headers['set-cookie']).toBeUndefined();
+    expect(stranger.text).not.toContain('/billing-portal');
+    const refused = await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_test_member' });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('only in the browser that paid');
+    const forged = await request(t.app).post('/billing-portal').set('Cookie', `favour_portal_pass=${'A'.repeat(43)}`).type('form').send({ session_id: 'cs_test_member' });
+    expect(forged.status).toBe(403);
+    expect(stripeSession.isDone()).toBe(true); // asked once: the views above came within seconds
+
     let portalBody: URLSearchParams | undefined;
     nock(STRIPE_TEST_HOST)
       .post('/v1/billing_portal/sessions', (b) => ((portalBody = new URLSearchParams(b as unknown as string)), true))
       .reply(200, { id: 'bps_1', object: 'billing_portal.session', url: 'https://billing.stripe.com/p/session/test_1' });
-    const portal = await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_test_member' });
+    const portal = await request(t.app).post('/billing-portal').set('Cookie', cookie).type('form').send({ session_id: 'cs_test_member' });
     expect(portal.status).toBe(303);
     expect(portal.headers.location).toBe('https://billing.stripe.com/p/session/test_1');
     expect(portalBody!.get('customer')).toBe('cus_member');
     expect(portalBody!.get('return_url')).toBe('https://news.example/story');
+  });
+
+  it('closes the portal an hour after the paying browser got its pass', async () => {
+    let now = NOW;
+    const later = await createTestApp({ now: () => now });
+    try {
+      await later.database.db.insertInto('checkout_sessions').values(openSession('cs_test_late', 'year', 5000)).execute();
+      nock(STRIPE_TEST_HOST)
+        .get('/v1/checkout/sessions/cs_test_late')
+        .reply(200, checkoutSession({ id: 'cs_test_late', mode: 'subscription', amount: 5000, customer: 'cus_late', subscription: 'sub_late', publication: 'demo', article_url: 'https://news.example/story', interval: 'year' }));
+      const res = await request(later.app).get('/thanks?session_id=cs_test_late');
+      const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+      now = new Date(NOW.getTime() + 61 * 60_000);
+      await deliver(later.app, stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_test_late', mode: 'subscription', amount: 5000, customer: 'cus_late', subscription: 'sub_late', publication: 'demo', article_url: 'https://news.example/story', interval: 'year' }), { id: 'evt_late' }));
+      const portal = await request(later.app).post('/billing-portal').set('Cookie', cookie).type('form').send({ session_id: 'cs_test_late' });
+      expect(portal.status).toBe(403);
+    } finally {
+      await later.close();
+    }
   });
 
   it('uses the membership period end once the webhooks have arrived, and offers no portal for one-off gifts', async () => {
@@ -309,10 +367,15 @@ describe('hosted pages', () => {
     expect(refused.status).toBe(409);
   });
 
-  it('shows a generic thank-you for an unknown session', async () => {
-    nock(STRIPE_TEST_HOST).get('/v1/checkout/sessions/cs_test_unknown').reply(404, { error: { type: 'invalid_request_error', message: 'No such session' } });
-    const res = await request(t.app).get('/thanks?session_id=cs_test_unknown');
-    expect(res.status).toBe(200);
-    expect(res.text).toContain('Thank you');
+  it('shows a generic thank-you for a session favour did not create, without asking Stripe', async () => {
+    const asked = nock(STRIPE_TEST_HOST).get(/\/v1\/checkout\/sessions\/.*/).reply(404, { error: { type: 'invalid_request_error', message: 'No such session' } });
+    for (let i = 0; i < 40; i++) {
+      const res = await request(t.app).get(`/thanks?session_id=cs_test_unknown${i}`);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('Thank you');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_test_unknown1' })).status).toBe(404);
+    expect(asked.isDone()).toBe(false);
   });
 });

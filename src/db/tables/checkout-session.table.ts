@@ -20,6 +20,9 @@ export interface CheckoutSessionTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   completed_at: Date | null;
   expired_at: Date | null;
+  /** sha256 (hex) of the billing-portal pass given to the browser that first opened the thank-you page. */
+  portal_pass_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  portal_pass_issued_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type CheckoutSessionRow = Selectable<CheckoutSessionTable>;

@@ -58,12 +58,16 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t.close());
 
-/** A cell as spreadsheets must see it, written independently of the exporter: the old csvCell + RFC 4180. */
+/**
+ * A cell as spreadsheets must see it, written independently of the exporter: formula starts (after spaces,
+ * full-width forms too) prefixed, then RFC 4180 quoting widened to `;` and tab for semicolon-splitting locales.
+ */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = value instanceof Date ? value.toISOString() : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const first = text.replace(/^ +/, '')[0];
+  if (first !== undefined && '=+-@\t\r\n＝＋－＠'.includes(first)) text = `'${text}`;
+  return [...'",;\t\r\n'].some((c) => text.includes(c)) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 const line = (cells: unknown[]) => `${cells.map(cell).join(',')}\r\n`;
 

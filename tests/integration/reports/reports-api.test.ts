@@ -2,6 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/api-keys/api-key.service.js';
 import { revokeApiKey } from '../../../src/api-keys/api-key.repository.js';
+import { widgetSettingsSchema } from '../../../src/publications/publication.schema.js';
+import { changePublication } from '../../../src/publications/publication.service.js';
 import { ARTICLE_1, ARTICLE_2, ARTICLE_3, deliverAll, knownHistory } from '../../helpers/report-history.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
@@ -22,6 +24,8 @@ beforeAll(async () => {
   key = (await createApiKey(t.database.db, demo.id, 'finance')).key;
   italiaKey = (await createApiKey(t.database.db, italia.id, 'redazione')).key;
   await deliverAll(t.app, knownHistory());
+  // Beacons count per variant only for variants the publication defines.
+  await changePublication(t.database.db, 'demo', { widget: widgetSettingsSchema.parse({ variants: [{ id: 'a' }, { id: 'b' }] }) });
   // Widget funnel: 10 impressions and 4 clicks on the first article.
   for (let i = 0; i < 14; i++) {
     await request(t.app)

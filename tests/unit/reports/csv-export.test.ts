@@ -23,7 +23,17 @@ describe('csvField', () => {
     ['+44 20', "'+44 20"],
     ['-5', "'-5"],
     ['@SUM(A1)', "'@SUM(A1)"],
-    ['\tcmd', "'\tcmd"],
+    ['\tcmd', `"'\tcmd"`],
+    // Excel in Italian and Serbian locales splits on `;`: quoted, the cell stays one cell there too.
+    ['x;=1+1;', '"x;=1+1;"'],
+    ['a\tb', '"a\tb"'],
+    // DDE payloads, with and without leading spaces (which some spreadsheet programs trim).
+    ["=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"],
+    ["  =cmd|' /C calc'!A0", "'  =cmd|' /C calc'!A0"],
+    ["-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"],
+    ["@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"],
+    ['\n=1+1', `"'\n=1+1"`],
+    ['＝1+1', "'＝1+1"],
     ['\rcmd', `"'\rcmd"`],
     ['=HYPERLINK("http://evil")', `"'=HYPERLINK(""http://evil"")"`],
     ['=a,b', `"'=a,b"`],
@@ -54,6 +64,14 @@ describe('supporterCsvLines', () => {
         '7,ana@example.com,Ana,2026-01-02T03:04:05.006Z,2026-03-04T05:06:07.890Z,active,JPY,1,3000,0,3000\r\n' +
         '7,ana@example.com,Ana,2026-01-02T03:04:05.006Z,2026-03-04T05:06:07.890Z,active,KWD,1,1.250,0.000,1.250\r\n',
     );
+  });
+
+  it('keeps a hostile name in one text cell whether the file is split on commas or on semicolons', () => {
+    const line = supporterCsvLines(supporter({ name: 'x;=1+1;', email: "=cmd|' /C calc'!A0@example.com", totals: 'eur:1:100:0' }));
+    expect(line).toContain(`,'=cmd|' /C calc'!A0@example.com,"x;=1+1;",`);
+    // Split as Excel in an Italian locale would: every `;` inside the name is inside quotes.
+    const outsideQuotes = line.split('"').filter((_, i) => i % 2 === 0).join('');
+    expect(outsideQuotes).not.toContain(';');
   });
 
   it('writes a supporter without payments as one line with empty totals', () => {
