@@ -1,7 +1,12 @@
 # syntax=docker/dockerfile:1
 
+# Node 24 LTS on Debian bookworm (slim). The @sha256 digest pins the exact image (the multi-arch
+# index), so a rebuild cannot pick up a different base behind the tag. To refresh it,
+# `docker buildx imagetools inspect node:24-bookworm-slim` prints the current digest ("Digest:").
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:d6aa754f16b3197301076f047b5def2f02ea1dbbc2ca920407d46d7ec7f87b20
+
 # Build stage: full dependencies, compile TypeScript to dist/.
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -12,7 +17,7 @@ COPY migrations ./migrations
 RUN npm run build
 
 # Runtime stage: production dependencies only, non-root.
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/app/data
