@@ -251,7 +251,8 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
     assertRunning(stub, 'the Stripe stub');
     const rssEndHwm = statusMb(pid, 'VmHWM') ?? Number.NaN;
 
-    progress('soak: verifying the database against what was sent');
+    progress('soak: waiting for the webhook inbox to drain, then verifying the database against what was sent');
+    await db.waitForInbox();
     const checks = await verifySoak(pool, publicationId, ledger, checkout201);
     const counts = await db.counts();
 

@@ -9,6 +9,7 @@ import * as articleMonthlyRollups from './2026-12-01T0700-article-monthly-rollup
 import * as monthlyRollupsSerialScans from './2026-12-01T0800-monthly-rollups-serial-scans.js';
 import * as serialSupporterTotals from './2026-12-02T0900-serial-supporter-totals.js';
 import * as portalPasses from './2026-12-06T1000-portal-passes.js';
+import * as webhookInbox from './2026-12-06T1100-webhook-inbox.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0800-monthly-rollups-serial-scans': monthlyRollupsSerialScans,
   '2026-12-02T0900-serial-supporter-totals': serialSupporterTotals,
   '2026-12-06T1000-portal-passes': portalPasses,
+  '2026-12-06T1100-webhook-inbox': webhookInbox,
 };

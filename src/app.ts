@@ -22,6 +22,7 @@ import { dashboardBundleDir } from './dashboard/dashboard-paths.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
 import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
+import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
 
 /** Everything the app needs from outside; tests build it with fakes or a fresh database. */
@@ -42,7 +43,12 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken'>>;
+  /** Applies stored Stripe events (default: one made here, polling every second; server.ts passes its own). */
+  webhookApplier?: WebhookApplier;
 }
+
+/** The applier behind an app: tests wait on it after delivering an event; server.ts stops it on shutdown. */
+export const webhookApplierOf = (app: Express): WebhookApplier => app.locals.webhookApplier as WebhookApplier;
 
 /** Wires routes to services. No listening, no env reading: server.ts does that. */
 export function createApp(deps: AppDeps): Express {
@@ -57,8 +63,11 @@ export function createApp(deps: AppDeps): Express {
   const admission = createCheckoutAdmission(rateLimits, logger, now);
   const checkout = createCheckoutService({ db, stripe, publicUrl: config.publicUrl, logger, metrics, admission });
   const thanks = createThanksService({ db, stripe, logger, now });
+  // Every instance applies what any instance stored, whether or not it takes webhooks itself.
+  const applier = deps.webhookApplier ?? createWebhookApplier({ db, logger, metrics, now });
+  app.locals.webhookApplier = applier;
   const webhooks = config.stripeWebhookSecret
-    ? createWebhookService({ db, logger, metrics, webhookSecret: config.stripeWebhookSecret })
+    ? createWebhookService({ db, logger, metrics, applier, webhookSecret: config.stripeWebhookSecret })
     : undefined;
 
   app.use(requestLogging(logger));

@@ -15,6 +15,9 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './ops/metrics.js';
 import { ensureDemoPublication } from './publications/publication.service.js';
 import { createStripeClient, STRIPE_API_VERSION } from './stripe/stripe-client.js';
+import { countInbox } from './webhooks/event-inbox.repository.js';
+import { listenForStoredEvents } from './webhooks/inbox-listener.js';
+import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
 
 async function main(): Promise<void> {
   let config;
@@ -44,20 +47,23 @@ async function main(): Promise<void> {
   if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: everything works except payments (POST /api/checkout answers 503)');
   if (!config.stripeWebhookSecret) logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe answers 503');
 
-  const metrics = createMetrics(database.poolStats);
+  const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
+  const applier = createWebhookApplier({ db: database.db, logger, metrics });
+  const stopListening = database.pgPool ? listenForStoredEvents(database.pgPool, applier.wake, logger) : async () => {};
+  applier.wake(); // events stored before a restart
   const rateLimitStore = await openRateLimitStore(config, database, logger);
   const rateLimits = rateLimitsIn(rateLimitStore.store, config.rateLimits);
-  const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits });
+  const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits, webhookApplier: applier });
   const server: Server = app.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
   server.keepAliveTimeout = 65_000;
   const stopReconciling =
     stripe && config.reconcileIntervalSeconds > 0
-      ? scheduleReconciliation({ database, stripe, logger, now: () => new Date() }, config.reconcileIntervalSeconds)
+      ? scheduleReconciliation({ database, stripe, logger, now: () => new Date(), applier }, config.reconcileIntervalSeconds)
       : () => {};
   const stopFolding = config.rollupFoldIntervalSeconds > 0 ? scheduleRollupFolding({ db: database.db, logger, now: () => new Date() }, config.rollupFoldIntervalSeconds) : () => {};
-  if (demo) void welcomeNewcomer(database.db, demo, config, logger);
+  if (demo) void welcomeNewcomer(database.db, demo, config, logger, applier);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -77,6 +83,9 @@ async function main(): Promise<void> {
     closeIdle.unref();
     server.close(async () => {
       clearInterval(closeIdle);
+      // The batch under way commits or rolls back; anything still pending is applied after the restart.
+      await stopListening();
+      await applier.stop();
       await rateLimitStore.close();
       await database.close().catch((err) => logger.error({ err }, 'error closing the database'));
       logger.info('stopped');
@@ -97,7 +106,7 @@ main().catch((err) => {
  * First start on an empty database: a demo publication exists now. Give it a dashboard key and, in
  * the background, a year of synthetic history, so there is something to look at straight away.
  */
-async function welcomeNewcomer(db: Db, demo: PublicationRow, config: Config, logger: Logger): Promise<void> {
+async function welcomeNewcomer(db: Db, demo: PublicationRow, config: Config, logger: Logger, applier: WebhookApplier): Promise<void> {
   const key = await createApiKey(db, demo.id, 'demo dashboard');
   logger.info(
     `created the "demo" publication. Try: ${config.publicUrl}/demo (an article with the widget), ` +
@@ -107,6 +116,7 @@ async function welcomeNewcomer(db: Db, demo: PublicationRow, config: Config, log
   logger.info({ supporters: config.demoSeedSupporters }, 'filling the demo publication with synthetic history in the background');
   try {
     const result = await seedDemoHistory(db, demo, { supporters: config.demoSeedSupporters, now: new Date() });
+    await applier.drain();
     logger.info(result, 'demo history ready');
   } catch (err) {
     logger.warn({ err }, 'could not fill the demo publication (run "favour demo seed" to try again)');

@@ -23,6 +23,8 @@ export interface BenchDatabase {
   counts(): Promise<Record<string, number>>;
   /** "type outcome" → number of stored events, to check the service and the floor did the same work. */
   eventOutcomes(): Promise<Record<string, number>>;
+  /** Until the server's applier has applied every stored event (throws on a failed one). */
+  waitForInbox(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -72,6 +74,20 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
         [KEPT_TABLES, withoutSharded],
       )
     ).rows.map((r) => r.name);
+  // Webhooks are acknowledged before they are applied: figures about rows wait for the server's applier.
+  const waitForInbox = async (timeoutMs = 600_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await pool.query<{ pending: number; failed: number }>(
+        `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM stripe_events WHERE status <> 'applied'`,
+      );
+      if (rows[0]!.failed > 0) throw new Error(`${rows[0]!.failed} webhook events failed to apply (favour events list --failed)`);
+      if (rows[0]!.pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`${rows[0]!.pending} webhook events still pending after ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
   return {
     name,
     url: url.href,
@@ -84,12 +100,15 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
       // Flushes dirty pages now rather than in the middle of the next phase; needs superuser or pg_checkpoint.
       await pool.query('CHECKPOINT').catch(() => undefined);
     },
+    waitForInbox,
     async counts() {
+      await waitForInbox();
       const sql = (await dataTables(true)).map((t) => `SELECT '${t}' AS name, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
       const { rows } = await pool.query<{ name: string; n: number }>(sql);
       return Object.fromEntries(rows.map((r) => [r.name, r.n]));
     },
     async eventOutcomes() {
+      await waitForInbox();
       const { rows } = await pool.query<{ key: string; n: number }>(
         `SELECT type || ' ' || outcome AS key, count(*)::int AS n FROM stripe_events GROUP BY 1 ORDER BY 1`,
       );

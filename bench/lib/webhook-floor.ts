@@ -30,7 +30,8 @@ async function lockStripeObject(c: Client, kind: 'invoice' | 'payment_intent', i
 
 async function insertEvent(c: Client, e: BenchEvent): Promise<boolean> {
   const { rowCount } = await c.query(
-    'insert into "stripe_events" ("id", "type", "created", "livemode", "api_version", "payload", "outcome", "publication_id") values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict ("id") do nothing returning "id"',
+    // The pre-inbox write path (store and apply in one transaction): marked applied, so no applier takes it again.
+    'insert into "stripe_events" ("id", "type", "created", "livemode", "api_version", "payload", "outcome", "publication_id", "status") values ($1, $2, $3, $4, $5, $6, $7, $8, \'applied\') on conflict ("id") do nothing returning "id"',
     [e.id, e.type, fromUnix(e.created), e.livemode, e.apiVersion, e.payload, 'ignored', null],
   );
   return rowCount === 1;

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { seedDemoHistory } from '../demo/demo-seed.service.js';
 import { insertPublicationIfAbsent } from '../publications/publication.repository.js';
 import { demoPublicationInput } from '../publications/publication.service.js';
-import { openMigratedDatabase, requirePublication } from './cli-database.js';
+import { cliApplier, openMigratedDatabase, requirePublication } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
 const positiveInt = (value: string) => {
@@ -32,7 +32,9 @@ export function demoCommands(io: CliOutput): Command {
         now: new Date(),
         onProgress: (done, total) => io.err(`  ${done}/${total} events`),
       });
-      io.out(`seeded ${publication.slug}: ${result.supporters} supporters, ${result.events} events (${result.applied} applied), ${result.articles} articles`);
+      io.err('  applying the events');
+      await cliApplier(database.db).drain();
+      io.out(`seeded ${publication.slug}: ${result.supporters} supporters, ${result.events} events (${result.stored} applied), ${result.articles} articles`);
     });
 
   return demo;

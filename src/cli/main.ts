@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { demoCommands } from './demo.commands.js';
+import { eventsCommands } from './events.commands.js';
 import { keyCommands } from './key.commands.js';
 import { publicationCommands } from './publication.commands.js';
 import { reconcileCommand } from './reconcile.commands.js';
@@ -30,6 +31,7 @@ export function buildCli(io: { out: (line: string) => void; err: (line: string) 
   program.addCommand(supporterCommands(io));
   program.addCommand(demoCommands(io));
   program.addCommand(reconcileCommand(io));
+  program.addCommand(eventsCommands(io));
   program.addCommand(rollupsCommands(io));
   return program;
 }

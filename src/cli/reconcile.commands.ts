@@ -5,7 +5,7 @@ import { parseDuration } from '../reconcile/duration.js';
 import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
 import { MAX_RECONCILE_SECONDS, reconcileOnce } from '../reconcile/reconcile.service.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
-import { openMigratedDatabase } from './cli-database.js';
+import { cliApplier, openMigratedDatabase } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
 export function reconcileCommand(io: CliOutput): Command {
@@ -26,7 +26,7 @@ export function reconcileCommand(io: CliOutput): Command {
       if (!stripe) throw new Error('Set STRIPE_SECRET_KEY: reconciliation reads Stripe’s Events API.');
       const seconds = Math.min(parseDuration(options.since), MAX_RECONCILE_SECONDS);
       const since = new Date(Date.now() - seconds * 1000);
-      const result = await reconcileOnce({ database, stripe, logger: createLogger('warn'), now: () => new Date() }, since);
+      const result = await reconcileOnce({ database, stripe, logger: createLogger('warn'), now: () => new Date(), applier: cliApplier(database.db) }, since);
       if (!result) {
         io.out('another instance is reconciling right now; nothing done');
         return;

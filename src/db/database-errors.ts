@@ -18,10 +18,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable);
 }
 
-/** Serialization failures, deadlocks and races between concurrent writers: the transaction can simply run again. */
+/**
+ * Serialization failures and deadlocks: a race with another transaction, which can simply run again. A unique
+ * or foreign-key violation is not one of them: it is a bug, fixed where it arises.
+ */
 export function isRetryableTransactionError(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code;
-  return code === '40001' || code === '40P01' || code === '23505' || code === '23503';
+  return code === '40001' || code === '40P01';
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
-import { recordStripeEvent } from '../webhooks/webhook.service.js';
+import { storeStripeEvent } from '../webhooks/webhook.service.js';
 import { localDay } from '../widget/widget.service.js';
 import { demoCharge, demoDispute, demoEvent, demoInvoice, demoInvoicePayment, demoSession, demoSubscription } from './demo-events.js';
 import { seededRandom } from './seeded-random.js';
@@ -23,7 +23,8 @@ export interface DemoSeedOptions {
 
 export interface DemoSeedResult {
   events: number;
-  applied: number;
+  /** Events new to the inbox (a rerun with the same seed stores none). */
+  stored: number;
   supporters: number;
   articles: number;
 }
@@ -119,14 +120,14 @@ export async function seedDemoHistory(db: Db, publication: PublicationRow, optio
   }
 
   events.sort((a, b) => a.created - b.created);
-  let applied = 0;
+  // Into the webhook inbox, as Stripe's deliveries would go: the applier applies them.
+  let stored = 0;
   for (const [i, event] of events.entries()) {
-    const outcome = await recordStripeEvent(db, event);
-    if (outcome !== 'duplicate') applied++;
+    if (await storeStripeEvent(db, event)) stored++;
     if (i % 500 === 0) options.onProgress?.(i, events.length);
   }
   await seedWidgetCounters(db, publication, articles, variants, random, now);
-  return { events: events.length, applied, supporters: options.supporters, articles: articles.length };
+  return { events: events.length, stored, supporters: options.supporters, articles: articles.length };
 }
 
 function clampAmount(amount: number, min: number, max: number): number {

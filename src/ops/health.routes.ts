@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import { migrationsAreCurrent } from '../db/migrate.js';
 import { HttpError } from '../http/http-error.js';
 import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
+import { countInbox } from '../webhooks/event-inbox.repository.js';
 import type { Metrics } from './metrics.js';
 
 export interface OpsDeps {
@@ -39,11 +40,20 @@ export function opsRoutes(deps: OpsDeps): Router {
     const ready = database && migrations;
     // Details only: a late reconciliation does not make the instance unready.
     const reconcile = ready ? await lastReconcileRuns(deps.db).catch(() => undefined) : undefined;
+    const inbox = ready ? await countInbox(deps.db).catch(() => undefined) : undefined;
     const lastRun = reconcile?.lastRun;
     const runStatus = !lastRun ? undefined : lastRun.error !== null ? 'failed' : lastRun.finished_at ? 'succeeded' : 'running';
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not_ready',
       checks: { database: database ? 'ok' : 'unreachable', migrations: migrations ? 'ok' : database ? 'pending' : 'unknown' },
+      // A backlog draining is no reason to take the instance out of rotation: details only.
+      webhooks: inbox
+        ? {
+            pending: inbox.pending,
+            failed: inbox.failed,
+            oldest_pending_seconds: inbox.oldestPendingAt ? Math.max(0, Math.round((Date.now() - inbox.oldestPendingAt.getTime()) / 1000)) : 0,
+          }
+        : null,
       reconcile: {
         last_success_at: reconcile?.lastSuccess?.finished_at ?? null,
         last_run: lastRun ? { started_at: lastRun.started_at, finished_at: lastRun.finished_at, status: runStatus, applied: lastRun.applied } : null,

@@ -5,11 +5,16 @@ export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   webhookEvents: Counter<'type' | 'outcome'>;
+  /** Seconds from a Stripe event's acknowledgement to its application. */
+  webhookApplyLag: Histogram;
   checkoutSessions: Counter<'publication' | 'interval'>;
 }
 
 /** One registry per app (no global state), so several apps can run in one process, e.g. in tests. */
-export function createMetrics(poolStats: () => PoolStats): Metrics {
+/** Counts read from the webhook inbox at each scrape. */
+export type InboxCountsSource = () => Promise<{ pending: number; failed: number }>;
+
+export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCountsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -21,8 +26,14 @@ export function createMetrics(poolStats: () => PoolStats): Metrics {
   });
   const webhookEvents = new Counter({
     name: 'favour_webhook_events_total',
-    help: 'Stripe webhook events by type and outcome (applied, stored, ignored, duplicate, error)',
+    help: 'Stripe webhook events by type and outcome: received or duplicate when acknowledged; applied, stored, ignored or failed when applied',
     labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhookApplyLag = new Histogram({
+    name: 'favour_webhook_apply_lag_seconds',
+    help: 'Seconds from acknowledging a Stripe event to applying it',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
     registers: [registry],
   });
   const checkoutSessions = new Counter({
@@ -36,5 +47,22 @@ export function createMetrics(poolStats: () => PoolStats): Metrics {
   pool('favour_db_pool_connections', 'Database connections open', (s) => s.total);
   pool('favour_db_pool_idle_connections', 'Database connections idle', (s) => s.idle);
   pool('favour_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);
-  return { registry, httpDuration, webhookEvents, checkoutSessions };
+  if (inboxCounts) {
+    // One query per scrape serves both gauges; a database that does not answer leaves them as they were.
+    let read: Promise<{ pending: number; failed: number } | undefined> | undefined;
+    const counts = () => (read ??= inboxCounts().catch(() => undefined).finally(() => setTimeout(() => (read = undefined), 0)));
+    const inbox = (name: string, help: string, pick: (c: { pending: number; failed: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          const c = await counts();
+          if (c) this.set(pick(c));
+        },
+      });
+    inbox('favour_webhook_events_pending', 'Stripe events stored and waiting to be applied', (c) => c.pending);
+    inbox('favour_webhook_events_failed', 'Stripe events whose handler failed, waiting for their next attempt', (c) => c.failed);
+  }
+  return { registry, httpDuration, webhookEvents, webhookApplyLag, checkoutSessions };
 }

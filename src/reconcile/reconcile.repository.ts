@@ -8,6 +8,20 @@ export async function storedEventIds(db: DbExecutor, ids: string[]): Promise<Set
   return new Set(rows.map((r) => r.id));
 }
 
+/** How the given stored events were applied: changed something (applied or kept in the mirror) or ignored. */
+export async function outcomesOf(db: DbExecutor, ids: string[]): Promise<{ applied: number; ignored: number }> {
+  let applied = 0;
+  let ignored = 0;
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db.selectFrom('stripe_events').select('outcome').where('id', 'in', ids.slice(i, i + 1000)).where('status', '=', 'applied').execute();
+    for (const row of rows) {
+      if (row.outcome === 'ignored') ignored++;
+      else applied++;
+    }
+  }
+  return { applied, ignored };
+}
+
 export async function startReconcileRun(db: DbExecutor, startedAt: Date, since: Date): Promise<number> {
   const row = await db.insertInto('reconcile_runs').values({ started_at: startedAt, since }).returning('id').executeTakeFirstOrThrow();
   return row.id;

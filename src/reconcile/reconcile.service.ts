@@ -4,8 +4,9 @@ import type { DatabaseHandle } from '../db/create-database.js';
 import type { Db } from '../db/database.js';
 import { redactEmails } from '../http/redact.js';
 import { HANDLED_EVENT_TYPES } from '../webhooks/apply-event.js';
-import { recordStripeEvent } from '../webhooks/webhook.service.js';
-import { finishReconcileRun, startReconcileRun, storedEventIds } from './reconcile.repository.js';
+import type { WebhookApplier } from '../webhooks/webhook-applier.js';
+import { storeStripeEvent } from '../webhooks/webhook.service.js';
+import { finishReconcileRun, outcomesOf, startReconcileRun, storedEventIds } from './reconcile.repository.js';
 import { schedulePeriodic } from '../ops/periodic-job.js';
 
 export interface ReconcileResult {
@@ -19,11 +20,11 @@ export interface ReconcileResult {
 export const MAX_RECONCILE_SECONDS = 30 * 86_400;
 
 /**
- * Pages through Stripe's Events API (the types this service handles, since `since`) and applies every
- * event not stored yet, oldest first, through the same code path as the webhook: the result is
+ * Pages through Stripe's Events API (the types this service handles, since `since`), stores every event
+ * not stored yet in the webhook inbox, oldest first, and applies them through the same applier: the result is
  * what full delivery would have given. Safe to run at any time and in parallel with webhooks.
  */
-export async function reconcileWithStripe(deps: { db: Db; stripe: Stripe; logger: Logger; now: () => Date }, since: Date): Promise<ReconcileResult> {
+export async function reconcileWithStripe(deps: { db: Db; stripe: Stripe; logger: Logger; now: () => Date; applier: Pick<WebhookApplier, 'drain'> }, since: Date): Promise<ReconcileResult> {
   const runId = await startReconcileRun(deps.db, deps.now(), since);
   const result: ReconcileResult = { fetched: 0, already_had: 0, applied: 0, ignored: 0 };
   try {
@@ -43,12 +44,16 @@ export async function reconcileWithStripe(deps: { db: Db; stripe: Stripe; logger
     }
     await collect();
     missing.sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+    const stored: string[] = [];
     for (const event of missing) {
-      const outcome = await recordStripeEvent(deps.db, event);
-      if (outcome === 'duplicate') result.already_had++;
-      else if (outcome === 'ignored') result.ignored++;
-      else result.applied++;
+      if (await storeStripeEvent(deps.db, event)) stored.push(event.id);
+      else result.already_had++; // a webhook delivered it meanwhile
     }
+    // Into the same inbox as webhooks; applied here and now, so the run reports what it changed.
+    await deps.applier.drain();
+    const outcomes = await outcomesOf(deps.db, stored);
+    result.ignored = outcomes.ignored;
+    result.applied = outcomes.applied;
     await finishReconcileRun(deps.db, runId, { finished_at: deps.now(), ...result, error: null });
     deps.logger.info(result, 'reconciled with Stripe');
     return result;
@@ -68,11 +73,11 @@ const RECONCILE_LOCK_KEY = 0x6661766f; // "favo"
  * Returns undefined when another instance holds the lock.
  */
 export async function reconcileOnce(
-  deps: { database: DatabaseHandle; stripe: Stripe; logger: Logger; now: () => Date },
+  deps: { database: DatabaseHandle; stripe: Stripe; logger: Logger; now: () => Date; applier: Pick<WebhookApplier, 'drain'> },
   since: Date,
 ): Promise<ReconcileResult | undefined> {
   const { database } = deps;
-  const run = () => reconcileWithStripe({ db: database.db, stripe: deps.stripe, logger: deps.logger, now: deps.now }, since);
+  const run = () => reconcileWithStripe({ db: database.db, stripe: deps.stripe, logger: deps.logger, now: deps.now, applier: deps.applier }, since);
   if (!database.pgPool) return run();
   const client = await database.pgPool.connect();
   try {
@@ -90,7 +95,7 @@ export async function reconcileOnce(
 
 /** Starts periodic reconciliation; returns a function that stops it. */
 export function scheduleReconciliation(
-  deps: { database: DatabaseHandle; stripe: Stripe; logger: Logger; now: () => Date },
+  deps: { database: DatabaseHandle; stripe: Stripe; logger: Logger; now: () => Date; applier: Pick<WebhookApplier, 'drain'> },
   intervalSeconds: number,
 ): () => void {
   return schedulePeriodic({

@@ -1,30 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
-import type { EventOutcome } from '../db/tables/stripe-mirror.table.js';
 import { lockStripeObject } from '../payments/payment.repository.js';
-
-/** Stores an event; false when it was stored before (a redelivery). Blocks while another transaction holds the same id. */
-export async function insertEvent(
-  db: DbExecutor,
-  event: { id: string; type: string; created: Date; livemode: boolean; api_version: string | null; payload: string },
-): Promise<boolean> {
-  const inserted = await db
-    .insertInto('stripe_events')
-    .values({ ...event, outcome: 'ignored', publication_id: null })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
-}
-
-export async function setEventOutcome(
-  db: DbExecutor,
-  id: string,
-  outcome: EventOutcome,
-  publicationId: number | null,
-): Promise<void> {
-  await db.updateTable('stripe_events').set({ outcome, publication_id: publicationId }).where('id', '=', id).execute();
-}
 
 /**
  * Refunded amounts only grow, so the largest one seen is the newest. Locks the charge's payment

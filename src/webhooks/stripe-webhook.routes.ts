@@ -23,13 +23,14 @@ export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Route
     if (!isEventShaped(event)) {
       throw new HttpError(400, 'invalid_request', 'The signed payload is not a Stripe event: id, type, created, livemode and data.object are required.');
     }
-    const result = await webhooks.process(event, rawBody.toString('utf8'), req.log);
-    res.status(200).json({ received: true, duplicate: result === 'duplicate', outcome: result });
+    // Stored, so acknowledged: the applier does the rest after the answer (Stripe's advice: 2xx at once).
+    const { duplicate } = await webhooks.receive(event, rawBody.toString('utf8'), req.log);
+    res.status(200).json({ received: true, duplicate });
   });
   return router;
 }
 
-/** The fields recordStripeEvent and the handlers rely on, with the types Stripe sends. */
+/** The fields the inbox and the handlers rely on, with the types Stripe sends. */
 function isEventShaped(event: unknown): boolean {
   const e = event as { id?: unknown; type?: unknown; created?: unknown; livemode?: unknown; api_version?: unknown; data?: { object?: unknown } } | null;
   if (!e || typeof e !== 'object' || Array.isArray(e)) return false;

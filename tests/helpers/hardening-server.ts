@@ -84,6 +84,23 @@ export async function waitForReady(server: ServerProcess, path = '/readyz', time
   throw new Error(`${server.base}${path} did not come up:\n${server.output()}`);
 }
 
+/** Waits until the server's webhook inbox has nothing pending (as /readyz tells); fails on a failed event. */
+export async function waitForInboxDrained(server: ServerProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`${server.base}/readyz`).then(
+      (r) => r.json() as Promise<{ webhooks?: { pending: number; failed: number } | null }>,
+      () => undefined,
+    );
+    last = ready?.webhooks;
+    if (ready?.webhooks && ready.webhooks.failed > 0) throw new Error(`failed events in the inbox: ${JSON.stringify(ready.webhooks)}\n${server.output().slice(-3000)}`);
+    if (ready?.webhooks?.pending === 0) return;
+    await sleep(50);
+  }
+  throw new Error(`the inbox did not drain: ${JSON.stringify(last)}`);
+}
+
 /** Stops a child we started (by its own handle, never by name) and waits for it. */
 export async function stopServer(server: ServerProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;

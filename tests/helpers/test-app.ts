@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import Stripe from 'stripe';
-import { createApp } from '../../src/app.js';
+import { createApp, webhookApplierOf } from '../../src/app.js';
+import { countInbox } from '../../src/webhooks/event-inbox.repository.js';
 import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
@@ -54,7 +55,7 @@ export async function createTestApp(
     },
   });
   const logger = createLogger('info', sink);
-  const metrics = createMetrics(database.poolStats);
+  const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createTestStripe());
   const app = createApp({
     db: database.db,
@@ -71,7 +72,16 @@ export async function createTestApp(
       metricsToken: options.metricsToken,
     },
   });
-  return { app, database, metrics, logs, close: () => database.close() };
+  return {
+    app,
+    database,
+    metrics,
+    logs,
+    async close() {
+      await webhookApplierOf(app).stop();
+      await database.close();
+    },
+  };
 }
 
 export async function seedPublications(database: DatabaseHandle, extraDemoOrigins: string[] = []): Promise<void> {

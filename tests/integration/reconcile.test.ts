@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import nock from 'nock';
 import request from 'supertest';
+import { webhookApplierOf } from '../../src/app.js';
 import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli/main.js';
@@ -76,7 +77,7 @@ describe('reconciliation with the Events API', () => {
         await deliverAll(t.app, history.filter((_, i) => dice[i]! >= 0.3));
         stripeEventsApi(history);
         const result = await reconcileWithStripe(
-          { db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date() },
+          { db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) },
           new Date('2025-12-01T00:00:00Z'),
         );
         nock.cleanAll();
@@ -93,7 +94,7 @@ describe('reconciliation with the Events API', () => {
     await resetData(t.database.db);
     const { seen } = stripeEventsApi(history);
     const since = new Date('2026-03-01T00:00:00Z');
-    const result = await reconcileWithStripe({ db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date() }, since);
+    const result = await reconcileWithStripe({ db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) }, since);
     const first = new URL(seen[0]!, STRIPE_TEST_HOST).searchParams;
     expect(first.get('created[gte]')).toBe(String(since.getTime() / 1000));
     expect(typesOf(first)).toContain('invoice_payment.paid');
@@ -108,7 +109,7 @@ describe('reconciliation with the Events API', () => {
     await resetData(t.database.db);
     nock(STRIPE_TEST_HOST).persist().get('/v1/events').query(true).reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key' } });
     await expect(
-      reconcileWithStripe({ db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date() }, new Date(0)),
+      reconcileWithStripe({ db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) }, new Date(0)),
     ).rejects.toThrow(/Invalid API Key/);
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
@@ -121,7 +122,7 @@ describe('reconciliation with the Events API', () => {
   it.runIf(process.env.DATABASE_URL)('runs in one instance at a time (Postgres advisory lock)', async () => {
     await resetData(t.database.db);
     stripeEventsApi(history, 3);
-    const deps = { database: t.database, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date() };
+    const deps = { database: t.database, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) };
     const results = await Promise.all([reconcileOnce(deps, new Date(0)), reconcileOnce(deps, new Date(0))]);
     expect(results.filter((r) => r === undefined)).toHaveLength(1);
     expect(results.find((r) => r)!.applied).toBeGreaterThan(0);

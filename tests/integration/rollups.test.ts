@@ -1,3 +1,4 @@
+import { webhookApplierOf } from '../../src/app.js';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,7 @@ beforeAll(async () => {
   italia = (await t.database.db.selectFrom('publications').selectAll().where('slug', '=', 'italia').executeTakeFirstOrThrow()) as PublicationRow;
   expect(italia.time_zone).toBe('Europe/Rome');
   await seedDemoHistory(t.database.db, italia, { supporters: 40, now: NOW, seed: 7 });
+  await webhookApplierOf(t.app).drain();
   key = (await createApiKey(t.database.db, italia.id, 'rollups test')).key;
 }, 120_000);
 afterAll(() => t.close());
@@ -182,6 +184,7 @@ describe('report rollups', () => {
       }
     })();
     await seedDemoHistory(t.database.db, demo, { supporters: 25, now: NOW, seed: 11 });
+    await webhookApplierOf(t.app).drain();
     seeding = false;
     await folding;
     expect(folds).toBeGreaterThan(1);

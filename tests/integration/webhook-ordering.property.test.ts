@@ -16,8 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseEmail } from '../../src/supporters/supporter.service.js';
 import { resetData } from '../helpers/reset-data.js';
 import { charge, checkoutSession, customer, dispute, invoice, invoicePayment, stripeEvent, subscription, T0 } from '../helpers/stripe-objects.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
-import { deliver } from '../helpers/webhook-delivery.js';
+import { createTestApp, TEST_PUBLIC_URL, TEST_WEBHOOK_SECRET, type TestApp } from '../helpers/test-app.js';
+import { deliver, post } from '../helpers/webhook-delivery.js';
+import type { Express } from 'express';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/ops/metrics.js';
+import { countInbox } from '../../src/webhooks/event-inbox.repository.js';
+import { createWebhookApplier, type WebhookApplier } from '../../src/webhooks/webhook-applier.js';
 
 // ---------------------------------------------------------------------------------------------
 // The plan: plain data fast-check generates and shrinks; buildHistory turns it into Stripe events.
@@ -565,6 +571,10 @@ function buildHistory(plan: HistoryPlan): History {
 interface DeliveryOrder {
   permutation: number[];
   redeliveries: Array<{ event: number; at: number }>;
+  /** Where the appliers run in between deliveries, when the order is delivered to the inbox (batch boundaries). */
+  cuts: number[];
+  /** The batch sizes of the two appliers that apply the inbox at each cut. */
+  batchSizes: [number, number];
 }
 
 const deliveryOrderArb = (n: number): fc.Arbitrary<DeliveryOrder> =>
@@ -574,6 +584,8 @@ const deliveryOrderArb = (n: number): fc.Arbitrary<DeliveryOrder> =>
       { minLength: n, maxLength: n },
     ),
     redeliveries: fc.array(fc.record({ event: fc.nat({ max: n - 1 }), at: fc.nat({ max: n }) }), { maxLength: Math.ceil(n / 4) }),
+    cuts: fc.array(fc.nat({ max: n }), { maxLength: 6 }),
+    batchSizes: fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })),
   });
 
 function sequenceOf(events: Stripe.Event[], order: DeliveryOrder): Stripe.Event[] {
@@ -596,7 +608,11 @@ const scenarioArb = historyPlanArb.chain((plan) => {
 // ---------------------------------------------------------------------------------------------
 
 let t: TestApp;
+/** The same database behind an app that only stores events: this file's tests decide when they are applied. */
+let inboxOnly: Express;
 const db = () => t.database.db;
+const silent = createLogger('silent');
+const idle: WebhookApplier = { wake() {}, drain: async () => {}, stop: async () => {} };
 
 function normalise(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -710,11 +726,35 @@ async function snapshot() {
 
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
+/** Each event applied as it arrives (the order of application is the order of delivery). */
 async function deliverAll(events: Stripe.Event[]): Promise<void> {
   for (const event of events) {
     const res = await deliver(t.app, event);
     if (res.status !== 200) throw new Error(`${event.type} ${event.id} answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
+}
+
+/**
+ * Deliveries acknowledged into the inbox with nothing applied, and two appliers (batch sizes from the order)
+ * applying what is there at each cut, concurrently: batch boundaries fall at random places in the history.
+ */
+async function deliverToInbox(events: Stripe.Event[], order: DeliveryOrder): Promise<void> {
+  const appliers = order.batchSizes.map((batchSize) => createWebhookApplier({ db: db(), logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0, batchSize }));
+  const applyAll = async () => {
+    for (;;) {
+      await Promise.all(appliers.map((a) => a.drain()));
+      const inbox = await countInbox(db());
+      expect(inbox.failed, 'failed events').toBe(0);
+      if (inbox.pending === 0) return;
+    }
+  };
+  const cuts = new Set(order.cuts);
+  for (const [i, event] of events.entries()) {
+    if (cuts.has(i)) await applyAll();
+    const res = await post(inboxOnly, event);
+    if (res.status !== 200) throw new Error(`${event.type} ${event.id} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  await applyAll();
 }
 
 /** The state must say what the history says, whatever the order. */
@@ -751,6 +791,14 @@ function checkAgainstHistory(state: Snapshot, expected: Expected): void {
 
 beforeAll(async () => {
   t = await createTestApp();
+  inboxOnly = createApp({
+    db: db(),
+    stripe: undefined,
+    logger: silent,
+    metrics: createMetrics(t.database.poolStats),
+    config: { publicUrl: TEST_PUBLIC_URL, stripeWebhookSecret: TEST_WEBHOOK_SECRET },
+    webhookApplier: idle,
+  });
 });
 afterAll(() => t?.close());
 
@@ -770,6 +818,12 @@ describe('webhook delivery order', () => {
         for (const sequence of [...orders.map((o) => sequenceOf(history.events, o)), [...history.events].reverse()]) {
           await resetData(db());
           await deliverAll(sequence);
+          expect(await snapshot()).toEqual(canonical);
+        }
+        // Two of the orders again through the inbox, applied in batches by two appliers at once.
+        for (const order of orders.slice(0, 2)) {
+          await resetData(db());
+          await deliverToInbox(sequenceOf(history.events, order), order);
           expect(await snapshot()).toEqual(canonical);
         }
       }),

@@ -13,10 +13,19 @@ export interface StripeEventTable {
   livemode: boolean;
   api_version: string | null;
   payload: ColumnType<unknown, string, string>;
-  outcome: EventOutcome;
-  publication_id: number | null;
+  /** What applying it did; null while it waits in the inbox. */
+  outcome: ColumnType<EventOutcome | null, EventOutcome | null | undefined, EventOutcome | null>;
+  publication_id: ColumnType<number | null, number | null | undefined, number | null>;
   received_at: ColumnType<Date, never, never>;
+  /** pending: stored, to apply; applied; failed: its handler threw, tried again at next_attempt_at. */
+  status: ColumnType<EventStatus, EventStatus | undefined, EventStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  next_attempt_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  applied_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
+
+export type EventStatus = 'pending' | 'applied' | 'failed';
 
 export interface StripeCustomerTable {
   id: string;

@@ -29,6 +29,7 @@ import {
   startTcpProxy,
   stopServer,
   type TcpProxy,
+  waitForInboxDrained,
   waitForReady,
   withPort,
 } from '../../helpers/hardening-server.js';
@@ -215,6 +216,7 @@ describe.runIf(onPostgres)('the real server process when its database goes away 
         const again = await postEvent(server.base, events.find((e) => e.id === o.id)!, secret);
         expect(again.status, o.id).toBe(200);
       }
+      await waitForInboxDrained(server);
       const check = await openDatabase({ databaseUrl: fresh.url });
       try {
         expect(await duplicateRows(check.db)).toEqual({ payments: 0, sessions: 0, statusChanges: 0, events: 0 });

@@ -19,7 +19,7 @@ import path from 'node:path';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../../src/db/create-database.js';
-import { type DeliveryOutcome, deliverConcurrently, createFreshPostgresDatabase, type FreshDatabase, freePort, postEvent, type ServerProcess, seededShuffle, spawnServer, stopServer, waitForReady } from '../../helpers/hardening-server.js';
+import { type DeliveryOutcome, deliverConcurrently, createFreshPostgresDatabase, type FreshDatabase, freePort, postEvent, type ServerProcess, seededShuffle, spawnServer, stopServer, waitForInboxDrained, waitForReady } from '../../helpers/hardening-server.js';
 import { domainSnapshot, type DomainSnapshot, duplicateRows, loadHistory, seededRandom } from '../../helpers/hardening-history.js';
 import { createTestApp } from '../../helpers/test-app.js';
 import { deliver } from '../../helpers/webhook-delivery.js';
@@ -145,6 +145,7 @@ describe(`the server process under a webhook load (${onPostgres ? 'Postgres' : '
 
     server = await start(database.env);
     await redeliver(server, first, 1);
+    await waitForInboxDrained(server);
     if (!onPostgres) await stopServer(server, 'SIGTERM'); // the embedded database admits one process
     await expectCompleteState(database.open, acknowledged);
     await stopServer(server, 'SIGTERM');
@@ -179,6 +180,7 @@ describe(`the server process under a webhook load (${onPostgres ? 'Postgres' : '
 
     server = await start(database.env);
     await redeliver(server, first, 2);
+    await waitForInboxDrained(server);
     await expectCompleteState(database.open, acknowledged);
     await stopServer(server, 'SIGTERM');
   }, 180_000);

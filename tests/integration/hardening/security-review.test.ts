@@ -143,8 +143,9 @@ describe('operations endpoints', () => {
     const t = await createTestApp();
     try {
       const ready = await request(t.app).get('/readyz');
-      expect(Object.keys(ready.body).sort()).toEqual(['checks', 'reconcile', 'status']);
+      expect(Object.keys(ready.body).sort()).toEqual(['checks', 'reconcile', 'status', 'webhooks']);
       expect(ready.body.reconcile).toEqual({ last_success_at: null, last_run: null });
+      expect(ready.body.webhooks).toEqual({ pending: 0, failed: 0, oldest_pending_seconds: 0 });
     } finally {
       await t.close();
     }

@@ -122,6 +122,42 @@ describe('favour CLI', () => {
     await expect(run('rollups', 'verify', 'nope')).rejects.toThrow(/No publication with slug "nope"/);
   }, 60_000);
 
+  it('lists, shows and retries the events in the webhook inbox', async () => {
+    const { openDatabase } = await import('../../../src/db/create-database.js');
+    const { storeStripeEvent } = await import('../../../src/webhooks/webhook.service.js');
+    const { checkoutSession, stripeEvent } = await import('../../helpers/stripe-objects.js');
+    const gift = (id: string, amount: number) =>
+      stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_${id}`, amount, publication: 'italia', article_url: 'https://favore.example/x' }), { id: `evt_${id}` });
+    const database = await openDatabase({ databaseUrl: undefined, dataDir });
+    await storeStripeEvent(database.db, gift('cli_good', 1500));
+    await storeStripeEvent(database.db, gift('cli_broken', -5)); // breaks a table constraint in its handler
+    await database.close();
+
+    const pending = (await run('events', 'list', '--pending')).out.split('\n');
+    expect(pending[0]).toBe('id\ttype\tstatus\toutcome\tattempts\treceived\tnext attempt\terror');
+    expect(pending.slice(1).map((l) => l.split('\t').slice(0, 3))).toEqual([
+      ['evt_cli_broken', 'checkout.session.completed', 'pending'],
+      ['evt_cli_good', 'checkout.session.completed', 'pending'],
+    ]);
+    await expect(run('events', 'retry')).rejects.toThrow(/--failed/);
+    await expect(run('events', 'retry', 'evt_cli_good')).rejects.toThrow(/No failed event "evt_cli_good"/);
+
+    // Retrying applies what is due in this process: the good one goes through, the broken one fails again.
+    expect((await run('events', 'retry', '--failed')).out).toBe('retried 0; 1 still failing');
+    process.exitCode = undefined;
+    const failed = (await run('events', 'list', '--failed')).out.split('\n').slice(1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^evt_cli_broken\tcheckout\.session\.completed\tfailed\t-\t1\t.+constraint/);
+    const shown = JSON.parse((await run('events', 'show', 'evt_cli_good')).out) as Record<string, unknown>;
+    expect(shown).toMatchObject({ id: 'evt_cli_good', status: 'applied', outcome: 'applied', attempts: 0 });
+    expect((shown.payload as { id: string }).id).toBe('evt_cli_good');
+    await expect(run('events', 'show', 'evt_nope')).rejects.toThrow(/No event "evt_nope"/);
+
+    expect((await run('events', 'retry', 'evt_cli_broken')).out).toBe('retried 1; 1 still failing');
+    process.exitCode = undefined;
+    expect((await run('events', 'list', '--failed')).out).toMatch(/\tfailed\t-\t2\t/);
+  });
+
   it('refuses a duplicate slug and invalid settings with a clear message', async () => {
     await expect(run('publication', 'add', 'italia', '--name', 'Again', '--origin', 'https://x.example')).rejects.toThrow(/already exists/);
     await expect(run('publication', 'add', 'bad', '--name', 'Bad', '--origin', 'ftp://x.example')).rejects.toThrow(/origins\.0/);
