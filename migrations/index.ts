@@ -10,6 +10,7 @@ import * as monthlyRollupsSerialScans from './2026-12-01T0800-monthly-rollups-se
 import * as serialSupporterTotals from './2026-12-02T0900-serial-supporter-totals.js';
 import * as portalPasses from './2026-12-06T1000-portal-passes.js';
 import * as webhookInbox from './2026-12-06T1100-webhook-inbox.js';
+import * as publicationNotifications from './2026-12-06T1200-publication-notifications.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0900-serial-supporter-totals': serialSupporterTotals,
   '2026-12-06T1000-portal-passes': portalPasses,
   '2026-12-06T1100-webhook-inbox': webhookInbox,
+  '2026-12-06T1200-publication-notifications': publicationNotifications,
 };

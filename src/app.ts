@@ -23,6 +23,8 @@ import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
 import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
+import { createPublicationCache, type PublicationCache } from './publications/publication-cache.js';
+import { createWidgetCounterBuffer, type WidgetCounterBuffer } from './widget/widget-counter-buffer.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
 
 /** Everything the app needs from outside; tests build it with fakes or a fresh database. */
@@ -45,7 +47,14 @@ export interface AppDeps {
   config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken'>>;
   /** Applies stored Stripe events (default: one made here, polling every second; server.ts passes its own). */
   webhookApplier?: WebhookApplier;
+  /** Publications in memory for the article-page paths (default: reloaded at most a minute after a change). */
+  publications?: PublicationCache;
+  /** Beacon counts in memory, flushed every second (default: one made here). */
+  widgetCounters?: WidgetCounterBuffer;
 }
+
+/** The beacon counters behind an app: tests flush them before reading; server.ts flushes them on shutdown. */
+export const widgetCountersOf = (app: Express): WidgetCounterBuffer => app.locals.widgetCounters as WidgetCounterBuffer;
 
 /** The applier behind an app: tests wait on it after delivering an event; server.ts stops it on shutdown. */
 export const webhookApplierOf = (app: Express): WebhookApplier => app.locals.webhookApplier as WebhookApplier;
@@ -66,6 +75,9 @@ export function createApp(deps: AppDeps): Express {
   // Every instance applies what any instance stored, whether or not it takes webhooks itself.
   const applier = deps.webhookApplier ?? createWebhookApplier({ db, logger, metrics, now });
   app.locals.webhookApplier = applier;
+  const publications = deps.publications ?? createPublicationCache(db);
+  const widgetCounters = deps.widgetCounters ?? createWidgetCounterBuffer(db, logger);
+  app.locals.widgetCounters = widgetCounters;
   const webhooks = config.stripeWebhookSecret
     ? createWebhookService({ db, logger, metrics, applier, webhookSecret: config.stripeWebhookSecret })
     : undefined;
@@ -74,10 +86,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics(metrics));
   app.use(opsRoutes({ db, metrics, logger, metricsToken: config.metricsToken }));
   app.use(stripeWebhookRoutes(webhooks));
-  app.use(checkoutRoutes(checkout, publicationCors(db), rateLimits.checkoutPerIp));
+  app.use(checkoutRoutes(checkout, publicationCors(publications), rateLimits.checkoutPerIp));
   app.use(
     widgetRoutes({
-      db,
+      publications,
+      counters: widgetCounters,
       publicUrl: config.publicUrl,
       bundlePath: deps.widgetBundlePath ?? widgetBundlePath(),
       eventsRateLimit: rateLimits.eventsPerIp,

@@ -15,8 +15,9 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './ops/metrics.js';
 import { ensureDemoPublication } from './publications/publication.service.js';
 import { createStripeClient, STRIPE_API_VERSION } from './stripe/stripe-client.js';
-import { countInbox } from './webhooks/event-inbox.repository.js';
-import { listenForStoredEvents } from './webhooks/inbox-listener.js';
+import { countInbox, INBOX_CHANNEL } from './webhooks/event-inbox.repository.js';
+import { createPublicationCache, PUBLICATIONS_CHANNEL } from './publications/publication-cache.js';
+import { createWidgetCounterBuffer } from './widget/widget-counter-buffer.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
 
 async function main(): Promise<void> {
@@ -49,11 +50,15 @@ async function main(): Promise<void> {
 
   const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
   const applier = createWebhookApplier({ db: database.db, logger, metrics });
-  const stopListening = database.pgPool ? listenForStoredEvents(database.pgPool, applier.wake, logger) : async () => {};
+  const onTrouble = (message: string) => logger.warn(message);
+  const stopListening = await database.listen(INBOX_CHANNEL, applier.wake, onTrouble);
+  const publications = createPublicationCache(database.db);
+  const stopWatchingPublications = await database.listen(PUBLICATIONS_CHANNEL, publications.invalidate, onTrouble);
+  const widgetCounters = createWidgetCounterBuffer(database.db, logger);
   applier.wake(); // events stored before a restart
   const rateLimitStore = await openRateLimitStore(config, database, logger);
   const rateLimits = rateLimitsIn(rateLimitStore.store, config.rateLimits);
-  const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits, webhookApplier: applier });
+  const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits, webhookApplier: applier, publications, widgetCounters });
   const server: Server = app.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
@@ -85,6 +90,9 @@ async function main(): Promise<void> {
       clearInterval(closeIdle);
       // The batch under way commits or rolls back; anything still pending is applied after the restart.
       await stopListening();
+      await stopWatchingPublications();
+      // Beacon counts held in memory are written before the database closes: exact across a restart.
+      await widgetCounters.stop();
       await applier.stop();
       await rateLimitStore.close();
       await database.close().catch((err) => logger.error({ err }, 'error closing the database'));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { listenOnPool } from './pg-listener.js';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Database } from './database.js';
@@ -32,6 +33,11 @@ export interface DatabaseHandle {
   pgPool?: pg.Pool;
   /** Connection pool use, for /metrics (the embedded database has one connection). */
   poolStats(): PoolStats;
+  /**
+   * Calls `onNotify` whenever a transaction that ran `pg_notify(channel, …)` commits, in any process on this
+   * database (or, embedded, in this one). Returns a stop function.
+   */
+  listen(channel: string, onNotify: () => void, onTrouble?: (message: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -69,6 +75,7 @@ function openPostgres(connectionString: string, options: DatabaseOptions): Datab
     kind: 'postgres',
     pgPool: pool,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    listen: async (channel, onNotify, onTrouble) => listenOnPool(pool, channel, onNotify, onTrouble),
     close: () => db.destroy(),
   };
 }
@@ -91,6 +98,10 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
       db,
       kind: 'embedded',
       poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+      listen: async (channel, onNotify) => {
+        const unsubscribe = await client.listen(channel, () => onNotify());
+        return async () => unsubscribe();
+      },
       close: async () => {
         await db.destroy();
         releaseLock();

@@ -1,21 +1,17 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
-import type { Db } from '../db/database.js';
-import { listPublications } from '../publications/publication.repository.js';
-
-const ORIGINS_TTL_MS = 30_000;
+import type { PublicationCache } from '../publications/publication-cache.js';
 
 /**
  * CORS for the endpoints the widget calls from publishers' pages: only origins registered on some
  * publication may read the answers. Each endpoint still checks the article belongs to *its* publication.
  */
-export function publicationCors(db: Db, now: () => number = Date.now): RequestHandler {
-  let cached: { origins: Set<string>; at: number } | undefined;
+export function publicationCors(publications: PublicationCache): RequestHandler {
+  // Rebuilt only when the cache loads a new list of publications.
+  let cached: { from: unknown; origins: Set<string> } | undefined;
   async function allowedOrigins(): Promise<Set<string>> {
-    if (!cached || now() - cached.at > ORIGINS_TTL_MS) {
-      const publications = await listPublications(db);
-      cached = { origins: new Set(publications.flatMap((p) => p.origins)), at: now() };
-    }
+    const all = await publications.all();
+    if (cached?.from !== all) cached = { from: all, origins: new Set(all.flatMap((p) => p.origins)) };
     return cached.origins;
   }
   return cors({

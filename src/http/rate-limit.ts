@@ -89,13 +89,18 @@ export interface RateLimits {
   pagesPerIp: RateLimit;
 }
 
-/** Every limit of the configuration, counted in one store, so all instances on that store share them. */
+/**
+ * Every limit of the configuration, counted in one store, so all instances on that store share them. Beacons
+ * come with every article view: their limit is kept in memory unless Redis is there, so a page view costs
+ * Postgres nothing.
+ */
 export function rateLimitsIn(store: RateLimitStore, specs: Record<keyof RateLimits, LimitSpec | null>): RateLimits {
+  const beaconStore: RateLimitStore = store.kind === 'postgres' ? { kind: 'memory' } : store;
   return {
     checkoutPerIp: rateLimitIn(store, 'checkout-ip', specs.checkoutPerIp),
     checkoutPerPublication: rateLimitIn(store, 'checkout-publication', specs.checkoutPerPublication),
     checkoutPerIpUnderLoad: rateLimitIn(store, 'checkout-ip-under-load', specs.checkoutPerIpUnderLoad),
-    eventsPerIp: rateLimitIn(store, 'events-ip', specs.eventsPerIp),
+    eventsPerIp: rateLimitIn(beaconStore, 'events-ip', specs.eventsPerIp),
     pagesPerIp: rateLimitIn(store, 'pages-ip', specs.pagesPerIp),
   };
 }

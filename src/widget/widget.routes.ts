@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import express, { Router } from 'express';
-import type { Db } from '../db/database.js';
+import type { PublicationCache } from '../publications/publication-cache.js';
 import { HttpError } from '../http/http-error.js';
 import { openCors, publicationCors } from '../http/publication-cors.js';
 import { clientKey, type RateLimit } from '../http/rate-limit.js';
 import { parseInput } from '../http/validation.js';
-import { findPublicationBySlug } from '../publications/publication.repository.js';
+import type { WidgetCounterBuffer } from './widget-counter-buffer.js';
 import { widgetEventSchema } from './widget-event.schema.js';
 import { buildWidgetConfig, recordWidgetEvent } from './widget.service.js';
 
 export interface WidgetRouteDeps {
-  db: Db;
+  /** Publications from memory: an article view reads no table. */
+  publications: PublicationCache;
+  /** Beacon counts, written to the database once a second. */
+  counters: WidgetCounterBuffer;
   publicUrl: string;
   bundlePath: string;
   eventsRateLimit: RateLimit;
@@ -43,17 +46,17 @@ export function widgetRoutes(deps: WidgetRouteDeps): Router {
 
   router.get('/api/widget/:publication', openCors, async (req, res) => {
     const slug = String(req.params.publication);
-    const publication = await findPublicationBySlug(deps.db, slug);
+    const publication = await deps.publications.bySlug(slug);
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${slug}".`, 'publication');
     const lang = typeof req.query.lang === 'string' ? req.query.lang.slice(0, 35) : undefined;
     res.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=3600');
     res.json(buildWidgetConfig(publication, lang, deps.publicUrl));
   });
 
-  router.options('/api/events', publicationCors(deps.db));
+  router.options('/api/events', publicationCors(deps.publications));
   router.post(
     '/api/events',
-    publicationCors(deps.db),
+    publicationCors(deps.publications),
     // sendBeacon posts a string as text/plain, which needs no CORS preflight.
     express.text({ type: ['text/plain', 'application/json'], limit: '2kb' }),
     async (req, res) => {

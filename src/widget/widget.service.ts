@@ -1,12 +1,11 @@
-import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
 import { articleUrlFor } from '../publications/article-url.js';
-import { findPublicationBySlug } from '../publications/publication.repository.js';
+import type { PublicationCache } from '../publications/publication-cache.js';
 import { currencyExponent } from '../money/currency.js';
 import type { WidgetSettings } from '../publications/publication.schema.js';
 import { knownVariant, widgetSettingsOf } from '../publications/publication.service.js';
-import { incrementWidgetCounter } from './widget-counter.repository.js';
+import type { WidgetCounterBuffer } from './widget-counter-buffer.js';
 import type { WidgetEvent } from './widget-event.schema.js';
 import { DEFAULT_COPY, INTL_LOCALE, resolveLang, WIDGET_STRINGS } from './i18n.js';
 import type { WidgetConfig, WidgetCopy, WidgetCurrency, WidgetLang, WidgetStrings } from './widget-config.js';
@@ -57,18 +56,19 @@ export function localDay(now: Date, timeZone: string): string {
  * Counts one impression or click. A beacon that names its origin must come from one of the publication's
  * sites, and a variant it does not define counts as none.
  */
-export async function recordWidgetEvent(deps: { db: Db; now: () => Date }, event: WidgetEvent, origin: string | undefined): Promise<void> {
-  const publication = await findPublicationBySlug(deps.db, event.publication);
+export async function recordWidgetEvent(
+  deps: { publications: PublicationCache; counters: WidgetCounterBuffer; now: () => Date },
+  event: WidgetEvent,
+  origin: string | undefined,
+): Promise<void> {
+  const publication = await deps.publications.bySlug(event.publication);
   if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${event.publication}".`, 'publication');
   if (origin !== undefined && !publication.origins.includes(origin)) {
     throw new HttpError(403, 'origin_not_allowed', `Origin ${origin.slice(0, 100)} is not one of ${publication.name}'s sites.`);
   }
   const articleUrl = articleUrlFor(publication, event.article_url);
-  await incrementWidgetCounter(deps.db, {
-    publicationId: publication.id,
-    day: localDay(deps.now(), publication.time_zone),
-    articleUrl: articleUrl.href,
-    variant: knownVariant(publication, event.variant) ?? '',
-    type: event.type,
-  });
+  deps.counters.add(
+    { publicationId: publication.id, day: localDay(deps.now(), publication.time_zone), articleUrl: articleUrl.href, variant: knownVariant(publication, event.variant) ?? '' },
+    event.type,
+  );
 }

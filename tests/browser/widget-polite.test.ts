@@ -3,6 +3,7 @@
 // whose localStorage throws. No cookies, ever.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WIDGET_STRINGS } from '../../src/widget/i18n.js';
+import { widgetCountersOf } from '../../src/app.js';
 import { resetData } from '../helpers/reset-data.js';
 import {
   activeElement,
@@ -34,6 +35,8 @@ afterAll(async () => {
   await env?.close();
 });
 afterEach(async () => {
+  // Beacons counted in memory belong to the test that sent them: write them before emptying the tables.
+  await widgetCountersOf(env.t.app).flush();
   await resetData(env.t.database.db);
 });
 

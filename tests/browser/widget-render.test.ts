@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WIDGET_STRINGS } from '../../src/widget/i18n.js';
 import { contrast, parseRgb, type Rgb } from '../../src/widget/client/colour.js';
+import { widgetCountersOf } from '../../src/app.js';
 import { resetData } from '../helpers/reset-data.js';
 import {
   ARTIFACTS,
@@ -33,6 +34,8 @@ afterAll(async () => {
   await env?.close();
 });
 afterEach(async () => {
+  // Beacons counted in memory belong to the test that sent them: write them before emptying the tables.
+  await widgetCountersOf(env.t.app).flush();
   await resetData(env.t.database.db);
 });
 

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
 import nock from 'nock';
+import { widgetCountersOf } from '../../src/app.js';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { buildWidget } from '../../scripts/build-widget.mjs';
 import { createApp } from '../../src/app.js';
@@ -234,6 +235,7 @@ export interface CounterRow {
 
 /** Today's widget_daily_counters per publication slug, article and variant (summed over the table's shards). */
 export async function counters(t: TestApp): Promise<CounterRow[]> {
+  await widgetCountersOf(t.app).flush();
   const { rows } = await sql<CounterRow>`SELECT p.slug AS publication, c.article_url, c.variant,
       sum(c.impressions)::int AS impressions, sum(c.clicks)::int AS clicks
     FROM widget_daily_counters c JOIN publications p ON p.id = c.publication_id

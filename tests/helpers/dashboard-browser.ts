@@ -10,6 +10,7 @@ import path from 'node:path';
 import express from 'express';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import request from 'supertest';
+import { widgetCountersOf } from '../../src/app.js';
 import { buildDashboard, DASHBOARD_DIR } from '../../scripts/build-dashboard.mjs';
 import { createApiKey } from '../../src/api-keys/api-key.service.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard.routes.js';
@@ -61,6 +62,7 @@ async function seed(t: TestApp): Promise<void> {
       .send(JSON.stringify({ publication: 'demo', type: i < 10 ? 'impression' : 'click', article_url: ARTICLE_1, variant: 'a' }));
     if (res.status !== 202) throw new Error(`widget event: ${res.status}`);
   }
+  await widgetCountersOf(t.app).flush();
 }
 
 export async function startDashboardEnv(): Promise<DashboardEnv> {

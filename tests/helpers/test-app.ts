@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import Stripe from 'stripe';
-import { createApp, webhookApplierOf } from '../../src/app.js';
+import { createApp, webhookApplierOf, widgetCountersOf } from '../../src/app.js';
+import { createPublicationCache, PUBLICATIONS_CHANNEL } from '../../src/publications/publication-cache.js';
 import { countInbox } from '../../src/webhooks/event-inbox.repository.js';
 import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { createLogger } from '../../src/logger.js';
@@ -57,7 +58,10 @@ export async function createTestApp(
   const logger = createLogger('info', sink);
   const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createTestStripe());
+  const publications = createPublicationCache(database.db);
+  const stopWatching = await database.listen(PUBLICATIONS_CHANNEL, publications.invalidate);
   const app = createApp({
+    publications,
     db: database.db,
     pgPool: database.pgPool,
     stripe,
@@ -78,6 +82,8 @@ export async function createTestApp(
     metrics,
     logs,
     async close() {
+      await stopWatching();
+      await widgetCountersOf(app).stop();
       await webhookApplierOf(app).stop();
       await database.close();
     },

@@ -8,8 +8,7 @@ import { createApp, webhookApplierOf } from '../../src/app.js';
 import { openDatabase } from '../../src/db/create-database.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
-import { countInbox, retryFailedEvents } from '../../src/webhooks/event-inbox.repository.js';
-import { listenForStoredEvents } from '../../src/webhooks/inbox-listener.js';
+import { countInbox, INBOX_CHANNEL, retryFailedEvents } from '../../src/webhooks/event-inbox.repository.js';
 import { createWebhookApplier, retryDelaySeconds, type WebhookApplier } from '../../src/webhooks/webhook-applier.js';
 import { storeStripeEvent } from '../../src/webhooks/webhook.service.js';
 import { domainSnapshot, duplicateRows, loadHistory } from '../helpers/hardening-history.js';
@@ -152,14 +151,10 @@ describe.runIf(onPostgres)('several instances', () => {
     const other = await openDatabase({ databaseUrl: t.database.url!, poolSize: 3 });
     const applier = createWebhookApplier({ db: other.db, logger: silent, metrics: createMetrics(other.poolStats), pollMs: 0 });
     let woken = 0;
-    const stop = listenForStoredEvents(
-      other.pgPool!,
-      () => {
-        woken++;
-        applier.wake();
-      },
-      silent,
-    );
+    const stop = await other.listen(INBOX_CHANNEL, () => {
+      woken++;
+      applier.wake();
+    });
     try {
       const deadline = Date.now() + 5_000;
       while (woken === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10)); // the first wake follows LISTEN

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
 import request from 'supertest';
+import { widgetCountersOf } from '../../src/app.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
 import { widgetSettingsSchema } from '../../src/publications/publication.schema.js';
@@ -17,6 +18,16 @@ const NOW = new Date('2026-11-28T23:30:00Z');
 function openSession(id: string, interval: 'once' | 'month' | 'year', amount: number) {
   return { id, publication_id: 1, article_url: 'https://news.example/story', variant: null, amount, currency: 'eur', interval, locale: null, status: 'open' as const, payment_status: 'unpaid', customer_id: null, payment_intent_id: null, subscription_id: null, completed_at: null, expired_at: null };
 }
+/** GET /api/widget/<path> again until `changed` holds (a publication change is announced by NOTIFY). */
+async function configOnceChanged(path: string, changed: (body: any) => boolean) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const res = await request(t.app).get(`/api/widget/${path}`);
+    if (changed(res.body) || Date.now() > deadline) return res;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const recordCheckout = (id: string, interval: 'once' | 'month' | 'year', amount: number) =>
   t.database.db.insertInto('checkout_sessions').values(openSession(id, interval, amount)).execute();
 const bundleDir = mkdtempSync(path.join(tmpdir(), 'favour-widget-'));
@@ -96,7 +107,8 @@ describe('GET /api/widget/:publication', () => {
         accent: '#aa2200',
       },
     });
-    const res = await request(t.app).get('/api/widget/italia?lang=it');
+    // The change reaches the app's in-memory publications by notification, within moments, not at once.
+    const res = await configOnceChanged('italia?lang=it', (body) => body.copy.heading === 'Un favore piccolo piccolo');
     expect(res.body.copy.heading).toBe('Un favore piccolo piccolo');
     expect(res.body.strings.donate).toBe('Sostienici');
     expect(res.body.strings.once).toBe('Una tantum');
@@ -139,8 +151,8 @@ describe('GET /widget.js', () => {
 });
 
 describe('POST /api/events', () => {
-  const counters = () =>
-    t.database.db
+  const counters = async () =>
+    (await widgetCountersOf(t.app).flush(), t.database.db)
       .selectFrom('widget_daily_counters')
       .select(['day', 'article_url', 'variant'])
       .select((eb) => [eb.fn.sum<number>('impressions').as('impressions'), eb.fn.sum<number>('clicks').as('clicks')])
@@ -154,6 +166,7 @@ describe('POST /api/events', () => {
 
   it('counts impressions and clicks per day, article and variant, without storing anything about the reader', async () => {
     await changePublication(t.database.db, 'demo', { widget: widgetSettingsSchema.parse({ variants: [{ id: 'b', weight: 1, copy: {} }] }) });
+    await configOnceChanged('demo', (body) => body.variants.length === 1);
     const base = { publication: 'demo', article_url: 'https://news.example/story?utm_source=x#comments' };
     for (const body of [
       { ...base, type: 'impression' },
@@ -196,6 +209,7 @@ describe('POST /api/events', () => {
       .set('Origin', 'https://favore.example')
       .send({ publication: 'italia', type: 'impression', article_url: 'https://favore.example/pezzo' });
     expect(res.status).toBe(202);
+    await widgetCountersOf(t.app).flush();
     const row = await t.database.db.selectFrom('widget_daily_counters').select('day').where('article_url', '=', 'https://favore.example/pezzo').executeTakeFirstOrThrow();
     expect(row.day).toBe('2026-11-29'); // 00:30 in Rome
   });

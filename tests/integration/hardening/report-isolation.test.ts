@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import type { Express } from 'express';
 import request from 'supertest';
+import { widgetCountersOf } from '../../../src/app.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/api-keys/api-key.service.js';
 import type { Db } from '../../../src/db/database.js';
@@ -40,6 +41,7 @@ async function beacons(app: Express, slug: Slug): Promise<void> {
     const body = JSON.stringify({ publication: slug, type: i % 3 === 0 ? 'click' : 'impression', article_url: article, variant: slug === 'demo' ? 'a' : 'appello' });
     await request(app).post('/api/events').set('content-type', 'text/plain').send(body).expect(202);
   }
+  await widgetCountersOf(app).flush();
 }
 
 async function identifiers(db: Db, slug: Slug): Promise<string[]> {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { widgetCountersOf } from '../../../src/app.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/api-keys/api-key.service.js';
 import { revokeApiKey } from '../../../src/api-keys/api-key.repository.js';
@@ -33,6 +34,7 @@ beforeAll(async () => {
       .set('content-type', 'text/plain')
       .send(JSON.stringify({ publication: 'demo', type: i < 10 ? 'impression' : 'click', article_url: ARTICLE_1, variant: 'a' }));
   }
+  await widgetCountersOf(t.app).flush();
 });
 afterAll(() => t.close());
 

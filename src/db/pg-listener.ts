@@ -1,14 +1,13 @@
-import type { Logger } from 'pino';
 import type pg from 'pg';
-import { INBOX_CHANNEL } from './event-inbox.repository.js';
 
 const RECONNECT_MS = 2_000;
 
 /**
- * Wakes this instance's applier when any instance stores an event (Postgres LISTEN on one connection of the
- * pool). If the connection drops it listens again; the applier's poll covers the gap. Returns a stop function.
+ * LISTEN on one connection of the pool and call `onNotify` for each notification on `channel`. If the
+ * connection drops it listens again (and calls `onNotify` once, for whatever it may have missed); callers keep
+ * a poll or a maximum age as the fallback meanwhile. Returns a stop function.
  */
-export function listenForStoredEvents(pool: pg.Pool, onStored: () => void, logger: Logger): () => Promise<void> {
+export function listenOnPool(pool: pg.Pool, channel: string, onNotify: () => void, onTrouble: (message: string) => void = () => {}): () => Promise<void> {
   let client: pg.PoolClient | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -19,18 +18,18 @@ export function listenForStoredEvents(pool: pg.Pool, onStored: () => void, logge
       if (stopped) return connected.release();
       client = connected;
       connected.on('notification', (message) => {
-        if (message.channel === INBOX_CHANNEL) onStored();
+        if (message.channel === channel) onNotify();
       });
       connected.on('error', (err) => {
-        logger.warn({ err: err.message }, 'webhook inbox: LISTEN connection lost; listening again shortly');
+        onTrouble(`LISTEN ${channel}: connection lost (${err.message}); listening again shortly`);
         connected.release(err);
         if (client === connected) client = undefined;
         schedule();
       });
-      await connected.query(`LISTEN ${INBOX_CHANNEL}`);
-      onStored(); // anything stored while no one listened
+      await connected.query(`LISTEN ${channel}`);
+      onNotify(); // anything that happened while no one listened
     } catch (err) {
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook inbox: cannot LISTEN; polling meanwhile');
+      onTrouble(`LISTEN ${channel}: ${err instanceof Error ? err.message : String(err)}; trying again shortly`);
       schedule();
     }
   }
@@ -51,7 +50,7 @@ export function listenForStoredEvents(pool: pg.Pool, onStored: () => void, logge
     const held = client;
     client = undefined;
     if (held) {
-      await held.query(`UNLISTEN ${INBOX_CHANNEL}`).catch(() => {});
+      await held.query(`UNLISTEN ${channel}`).catch(() => {});
       held.release();
     }
   };
