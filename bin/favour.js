@@ -8,4 +8,5 @@ if (!existsSync(cli)) {
   console.error('favour is not built yet: run "npm run build" in the favour folder first.');
   process.exit(1);
 }
-await import(cli);
+const { runCli } = await import(cli);
+await runCli(process.argv);

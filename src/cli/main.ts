@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { demoCommands } from './demo.commands.js';
@@ -36,14 +38,29 @@ export function buildCli(io: { out: (line: string) => void; err: (line: string) 
   return program;
 }
 
-const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/bin/favour.js');
-if (isMain) {
+/**
+ * Runs the command line as a user typed it. bin/favour.js calls this, whatever path or link npm runs the bin
+ * through (`npx favour`, node_modules/.bin/favour, a global install): guessing from process.argv[1] missed
+ * npm's links, and `npx favour …` printed nothing.
+ */
+export async function runCli(argv: string[] = process.argv): Promise<void> {
   loadDotEnv();
-  buildCli()
-    .parseAsync(process.argv)
-    .catch((err) => {
-      if (err instanceof CommanderError) process.exit(err.exitCode);
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exit(1);
-    });
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
 }
+
+/** True when this file is the script node was started with (`node dist/src/cli/main.js …`, `tsx src/cli/main.ts …`). */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await runCli();
