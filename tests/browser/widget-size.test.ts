@@ -1,9 +1,10 @@
 // The widget's budget: at most 6 KB gzipped, and one global (window.favour). Needs no server: the
 // page, the bundle and the config are served by Playwright routes on a made-up origin.
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWidget, GZIP_BUDGET, type WidgetBuild } from '../../scripts/build-widget.mjs';
-import { CHROMIUM_ARGS, configFixture } from '../helpers/browser.js';
+import { configFixture } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const ORIGIN = 'http://size.test';
 let build: WidgetBuild;
@@ -11,7 +12,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   build = await buildWidget();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import nock from 'nock';
 import { widgetCountersOf } from '../../src/app.js';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { buildWidget } from '../../scripts/build-widget.mjs';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -28,16 +29,6 @@ export const NO_STRIPE = 'http://nostripe.test';
 export const BLOG = 'http://blog.test';
 export const ARTIFACTS = path.resolve('test-artifacts/widget');
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 /** The strict CSP of the publisher's pages: no 'unsafe-inline' anywhere, scripts and fetches only from us and the service. */
 export const BLOG_CSP = [
@@ -171,7 +162,7 @@ export async function startWidgetEnv(): Promise<WidgetEnv> {
   const servers = await Promise.all([listen(http.createServer(t.app)), listen(http.createServer(noStripeApp)), startBlogServer()]);
   const [service, noStripe, blog] = servers.map(portOf);
   const rules = `MAP favour.test 127.0.0.1:${service},MAP nostripe.test 127.0.0.1:${noStripe},MAP blog.test 127.0.0.1:${blog}`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, `--host-resolver-rules=${rules}`] });
+  const browser = await launchChromium([`--host-resolver-rules=${rules}`]);
   mkdirSync(ARTIFACTS, { recursive: true });
 
   return {

@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express from 'express';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import request from 'supertest';
 import { widgetCountersOf } from '../../src/app.js';
+import { launchChromium } from './chromium.js';
 import { buildDashboard, DASHBOARD_DIR } from '../../scripts/build-dashboard.mjs';
 import { createApiKey } from '../../src/api-keys/api-key.service.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard.routes.js';
@@ -21,7 +22,6 @@ import { createTestApp, type TestApp } from './test-app.js';
 
 export const NOW = new Date('2026-03-31T12:00:00Z');
 export const ARTIFACTS = path.resolve('test-artifacts/dashboard');
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 /** Supporters who gave before the reports' range (so the known figures hold), enough to need a second page of 25. */
 export const EXTRA_SUPPORTERS = [
@@ -83,7 +83,7 @@ export async function startDashboardEnv(): Promise<DashboardEnv> {
   await seed(t);
   const demo = await t.database.db.selectFrom('publications').select('id').where('slug', '=', 'demo').executeTakeFirstOrThrow();
   const { key } = await createApiKey(t.database.db, demo.id, 'dashboard test');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
 
   return {
