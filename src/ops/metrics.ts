@@ -48,17 +48,15 @@ export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCou
   pool('favour_db_pool_idle_connections', 'Database connections idle', (s) => s.idle);
   pool('favour_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);
   if (inboxCounts) {
-    // One query per scrape serves both gauges; a database that does not answer leaves them as they were.
-    let read: Promise<{ pending: number; failed: number } | undefined> | undefined;
-    const counts = () => (read ??= inboxCounts().catch(() => undefined).finally(() => setTimeout(() => (read = undefined), 0)));
+    // Read at each scrape; a database that does not answer leaves a gauge as it was.
     const inbox = (name: string, help: string, pick: (c: { pending: number; failed: number }) => number) =>
       new Gauge({
         name,
         help,
         registers: [registry],
         async collect() {
-          const c = await counts();
-          if (c) this.set(pick(c));
+          const counts = await inboxCounts().catch(() => undefined);
+          if (counts) this.set(pick(counts));
         },
       });
     inbox('favour_webhook_events_pending', 'Stripe events stored and waiting to be applied', (c) => c.pending);

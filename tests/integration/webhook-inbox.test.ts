@@ -4,24 +4,23 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, webhookApplierOf } from '../../src/app.js';
+import { webhookApplierOf } from '../../src/app.js';
 import { openDatabase } from '../../src/db/create-database.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
-import { countInbox, INBOX_CHANNEL, retryFailedEvents } from '../../src/webhooks/event-inbox.repository.js';
-import { createWebhookApplier, retryDelaySeconds, type WebhookApplier } from '../../src/webhooks/webhook-applier.js';
+import { INBOX_CHANNEL, retryFailedEvents } from '../../src/webhooks/event-inbox.repository.js';
+import { createWebhookApplier, retryDelaySeconds } from '../../src/webhooks/webhook-applier.js';
 import { storeStripeEvent } from '../../src/webhooks/webhook.service.js';
 import { domainSnapshot, duplicateRows, loadHistory } from '../helpers/hardening-history.js';
 import { resetData } from '../helpers/reset-data.js';
 import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
-import { createTestApp, seedPublications, TEST_PUBLIC_URL, TEST_WEBHOOK_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, seedPublications, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 import { deliver, post } from '../helpers/webhook-delivery.js';
+import { inboxOnlyApp, settleInbox } from '../helpers/inbox.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const silent = createLogger('silent');
-/** An applier that never runs by itself: the test decides when events are applied. */
-const idle: WebhookApplier = { wake() {}, drain: async () => {}, stop: async () => {} };
 const gift = (id: string, amount = 1000) =>
   stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_${id}`, amount, publication: 'demo', article_url: 'https://news.example/a' }), { id: `evt_${id}` });
 
@@ -33,22 +32,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-function appWith(applier: WebhookApplier) {
-  return createApp({
-    db: t.database.db,
-    stripe: undefined,
-    logger: silent,
-    metrics: createMetrics(t.database.poolStats, () => countInbox(t.database.db)),
-    config: { publicUrl: TEST_PUBLIC_URL, stripeWebhookSecret: TEST_WEBHOOK_SECRET },
-    webhookApplier: applier,
-  });
-}
 const status = (id: string) => t.database.db.selectFrom('stripe_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('acknowledgement', () => {
   it('answers 200 {received, duplicate} once the event is stored, before anything is applied', async () => {
     await resetData(t.database.db);
-    const app = appWith(idle);
+    const app = inboxOnlyApp(t);
     const res = await post(app, gift('ack'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true, duplicate: false });
@@ -77,7 +66,7 @@ describe('acknowledgement', () => {
 describe('a handler that throws', () => {
   it('is rolled back alone, marked failed with its error and next attempt, retried with back-off, and holds up no other event', async () => {
     await resetData(t.database.db);
-    const app = appWith(idle);
+    const app = inboxOnlyApp(t);
     // A negative amount breaks a table constraint half-way through the handler, between two good gifts.
     for (const event of [gift('good1'), gift('broken', -5), gift('good2')]) expect((await post(app, event)).status).toBe(200);
     let now = new Date();
@@ -127,12 +116,7 @@ describe.runIf(onPostgres)('several instances', () => {
     try {
       const metrics = pools.map((pool) => createMetrics(pool.poolStats));
       const appliers = pools.map((pool, i) => createWebhookApplier({ db: pool.db, logger: silent, metrics: metrics[i]!, pollMs: 0, batchSize: 3 + i * 4 }));
-      for (;;) {
-        await Promise.all(appliers.map((a) => a.drain()));
-        const inbox = await countInbox(fresh.db);
-        expect(inbox.failed).toBe(0);
-        if (inbox.pending === 0) break;
-      }
+      await settleInbox(fresh.db, appliers);
       const appliedBy = await Promise.all(
         metrics.map(async (m) => (await m.webhookEvents.get()).values.filter((v) => v.labels.outcome !== 'failed').reduce((n, v) => n + v.value, 0)),
       );
@@ -159,7 +143,7 @@ describe.runIf(onPostgres)('several instances', () => {
       const deadline = Date.now() + 5_000;
       while (woken === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10)); // the first wake follows LISTEN
       const before = woken;
-      expect((await post(appWith(idle), gift('notified'))).status).toBe(200);
+      expect((await post(inboxOnlyApp(t), gift('notified'))).status).toBe(200);
       while ((await status('evt_notified')).status !== 'applied' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect((await status('evt_notified')).status).toBe('applied');
       expect(woken).toBeGreaterThan(before);

@@ -16,14 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseEmail } from '../../src/supporters/supporter.service.js';
 import { resetData } from '../helpers/reset-data.js';
 import { charge, checkoutSession, customer, dispute, invoice, invoicePayment, stripeEvent, subscription, T0 } from '../helpers/stripe-objects.js';
-import { createTestApp, TEST_PUBLIC_URL, TEST_WEBHOOK_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { deliver, post } from '../helpers/webhook-delivery.js';
+import { inboxOnlyApp, settleInbox } from '../helpers/inbox.js';
 import type { Express } from 'express';
-import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
-import { countInbox } from '../../src/webhooks/event-inbox.repository.js';
-import { createWebhookApplier, type WebhookApplier } from '../../src/webhooks/webhook-applier.js';
+import { createWebhookApplier } from '../../src/webhooks/webhook-applier.js';
 
 // ---------------------------------------------------------------------------------------------
 // The plan: plain data fast-check generates and shrinks; buildHistory turns it into Stripe events.
@@ -612,7 +611,6 @@ let t: TestApp;
 let inboxOnly: Express;
 const db = () => t.database.db;
 const silent = createLogger('silent');
-const idle: WebhookApplier = { wake() {}, drain: async () => {}, stop: async () => {} };
 
 function normalise(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -740,14 +738,7 @@ async function deliverAll(events: Stripe.Event[]): Promise<void> {
  */
 async function deliverToInbox(events: Stripe.Event[], order: DeliveryOrder): Promise<void> {
   const appliers = order.batchSizes.map((batchSize) => createWebhookApplier({ db: db(), logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0, batchSize }));
-  const applyAll = async () => {
-    for (;;) {
-      await Promise.all(appliers.map((a) => a.drain()));
-      const inbox = await countInbox(db());
-      expect(inbox.failed, 'failed events').toBe(0);
-      if (inbox.pending === 0) return;
-    }
-  };
+  const applyAll = () => settleInbox(db(), appliers);
   const cuts = new Set(order.cuts);
   for (const [i, event] of events.entries()) {
     if (cuts.has(i)) await applyAll();
@@ -791,14 +782,7 @@ function checkAgainstHistory(state: Snapshot, expected: Expected): void {
 
 beforeAll(async () => {
   t = await createTestApp();
-  inboxOnly = createApp({
-    db: db(),
-    stripe: undefined,
-    logger: silent,
-    metrics: createMetrics(t.database.poolStats),
-    config: { publicUrl: TEST_PUBLIC_URL, stripeWebhookSecret: TEST_WEBHOOK_SECRET },
-    webhookApplier: idle,
-  });
+  inboxOnly = inboxOnlyApp(t);
 });
 afterAll(() => t?.close());
 

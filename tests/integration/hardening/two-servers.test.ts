@@ -14,7 +14,6 @@ import type { Express } from 'express';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, webhookApplierOf } from '../../../src/app.js';
-import { countInbox } from '../../../src/webhooks/event-inbox.repository.js';
 import { type DatabaseHandle, openDatabase } from '../../../src/db/create-database.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
@@ -24,6 +23,7 @@ import { resetData } from '../../helpers/reset-data.js';
 import { createTestApp, seedPublications, TEST_PUBLIC_URL, TEST_WEBHOOK_SECRET } from '../../helpers/test-app.js';
 import { createTestDatabase } from '../../helpers/test-database.js';
 import { deliver, post } from '../../helpers/webhook-delivery.js';
+import { settleInbox } from '../../helpers/inbox.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const ROUNDS = Number(process.env.HARDENING_TWO_SERVER_ROUNDS ?? 2);
@@ -72,15 +72,7 @@ describe.runIf(onPostgres)('two servers on one Postgres database', () => {
   }, 120_000);
 
   /** Until both instances' appliers have applied everything either stored. */
-  async function settle(): Promise<void> {
-    for (;;) {
-      await Promise.all(servers.map((app) => webhookApplierOf(app).drain()));
-      const inbox = await countInbox(fresh.db);
-      expect(inbox.failed, 'failed events').toBe(0);
-      if (inbox.pending === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const settle = () => settleInbox(fresh.db, servers.map(webhookApplierOf));
 
   afterAll(async () => {
     for (const app of servers) await webhookApplierOf(app).stop();
