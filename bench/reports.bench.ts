@@ -44,8 +44,6 @@ export interface ReportsBenchOptions {
   db: string | undefined;
   /** Fraction of the full size (1 = the 1,000,000 payments of the issue). */
   scale: number;
-  /** Rollup rows spread over 16 shards as live traffic leaves them (default), or all in shard 0 (1). */
-  shards: number;
   iterations: number;
   csvIterations: number;
   warmup: number;
@@ -69,7 +67,6 @@ function defaults(): ReportsBenchOptions {
     keep: process.env.BENCH_REPORTS_KEEP === '1',
     db: process.env.BENCH_REPORTS_DB?.trim() || undefined,
     scale: envNumber('BENCH_REPORTS_SCALE', 1),
-    shards: envNumber('BENCH_REPORTS_SHARDS', 16),
     iterations: envNumber('BENCH_REPORTS_ITERATIONS', 40),
     csvIterations: envNumber('BENCH_REPORTS_CSV_ITERATIONS', 10),
     warmup: envNumber('BENCH_REPORTS_WARMUP', 5),
@@ -96,7 +93,6 @@ function parseArgs(argv: string[]): Partial<ReportsBenchOptions> {
       case '--keep': o.keep = true; break;
       case '--db': o.db = value(i); i++; break;
       case '--scale': o.scale = positive(i); i++; break;
-      case '--shards': o.shards = Math.round(positive(i)); i++; break;
       case '--iterations': o.iterations = Math.round(positive(i)); i++; break;
       case '--csv-iterations': o.csvIterations = Math.round(positive(i)); i++; break;
       case '--warmup': o.warmup = Math.round(positive(i)); i++; break;
@@ -104,7 +100,7 @@ function parseArgs(argv: string[]): Partial<ReportsBenchOptions> {
       case '--explain': o.explain = true; break;
       case '--print-sql': o.printSql = true; break;
       default:
-        throw new Error(`unknown option ${argv[i]} (options: --keep, --db NAME, --scale F, --shards 16|1, --iterations N, --csv-iterations N, --warmup N, --runtime compiled|tsx, --explain, --print-sql)`);
+        throw new Error(`unknown option ${argv[i]} (options: --keep, --db NAME, --scale F, --iterations N, --csv-iterations N, --warmup N, --runtime compiled|tsx, --explain, --print-sql)`);
     }
   }
   return o;
@@ -287,15 +283,14 @@ export async function runReportsBench(options: Partial<ReportsBenchOptions> = {}
     let seed: SeedResult | undefined;
     if (db.fresh) {
       progress(`reports: seeding ${scale.payments.toLocaleString('en-US')} payments, ${scale.supporters.toLocaleString('en-US')} supporters, ${scale.articles.toLocaleString('en-US')} articles`);
-      seed = await seedReportsDatabase(db.url, db.publicationId, scale, o.shards);
+      seed = await seedReportsDatabase(db.url, db.publicationId, scale);
     }
-    progress('reports: verifying the rollups against the trigger functions');
+    progress('reports: verifying the rollups against the payments and favour_recompute_rollups()');
     const verification = await verifySeed(db.url, db.publicationId);
     // The checks' rolled-back writes leave dead rows in the rollups; a live database's autovacuum would clear them.
     await pool.query('VACUUM ANALYZE');
 
-    const layout = (await pool.query(`SELECT (SELECT count(DISTINCT shard) FROM article_daily_totals)::int AS shards,
-      (SELECT count(*) FROM article_daily_totals)::int AS article_rows, (SELECT count(*) FROM widget_daily_counters)::int AS counter_rows`)).rows[0];
+    const layout = (await pool.query(`SELECT (SELECT count(*) FROM article_daily_totals)::int AS article_rows, (SELECT count(*) FROM widget_daily_counters)::int AS counter_rows`)).rows[0];
     const today = (await pool.query(`SELECT to_char((now() AT TIME ZONE '${TIME_ZONE}')::date, 'YYYY-MM-DD') AS d`)).rows[0].d as string;
     const range = { from: addDays(today, -364), to: today };
     const size = (await pool.query('SELECT max(id) AS max, count(*) AS n FROM supporters WHERE publication_id = $1', [db.publicationId])).rows[0];
@@ -395,12 +390,12 @@ export async function runReportsBench(options: Partial<ReportsBenchOptions> = {}
     // --- details ---------------------------------------------------------------------------------------------------------
     console.log(`\n## reports — ${db.name}, publication 'bench' (${TIME_ZONE}), range ${range.from} … ${range.to}, server ${o.runtime}`);
     if (seed) {
-      console.log(`seeded in ${seed.seconds.toFixed(0)} s (set-based SQL, rollup triggers off inside the seed transaction, then VACUUM ANALYZE):`);
+      console.log(`seeded in ${seed.seconds.toFixed(0)} s (set-based SQL, rollups by favour_recompute_rollups(), then VACUUM ANALYZE):`);
       for (const [k, v] of Object.entries(seed.mix)) console.log(`  ${k}: ${v}`);
       console.log(`  rows: ${Object.entries(seed.counts).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`);
       console.log(`  slowest steps: ${[...seed.steps].sort((a, b) => b.seconds - a.seconds).slice(0, 5).map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join('; ')}`);
     }
-    console.log(`rollup layout: ${layout.shards} shard(s) in use; article_daily_totals ${layout.article_rows.toLocaleString('en-US')} rows, widget_daily_counters ${layout.counter_rows.toLocaleString('en-US')} rows`);
+    console.log(`rollup rows: article_daily_totals ${layout.article_rows.toLocaleString('en-US')} rows, widget_daily_counters ${layout.counter_rows.toLocaleString('en-US')} rows`);
     console.log(`rollup exactness (month ${verification.month}, payments vs rollups):`);
     console.log(verification.monthTable.map((l) => `  ${l}`).join('\n'));
     for (const c of verification.checks) console.log(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`);

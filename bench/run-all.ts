@@ -1,5 +1,6 @@
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { runCheckoutBench } from './checkout.bench.js';
+import { runPageViewsBench } from './page-views.bench.js';
 import { runReportsBench } from './reports.bench.js';
 import { runSoakBench } from './soak.bench.js';
 import { type BenchRow, formatTable, progress } from './lib/report.js';
@@ -8,18 +9,19 @@ import { runWebhooksBench } from './webhooks.bench.js';
 
 /*
  * `npm run bench`: the benches in turn (never in parallel: they would share the two cores), then one table.
- * By default the two quick ones (webhooks, checkout, ~2 minutes); BENCH_ONLY=reports,soak (any subset, or `all`)
+ * By default the quick ones (webhooks, page views, checkout, ~3 minutes); BENCH_ONLY=reports,soak (any subset, or `all`)
  * picks others: reports seeds a million payments (~10 minutes), soak runs ~18 minutes.
  * BENCH_STRICT=1 exits 1 when a target is missed.
  */
 
 const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   webhooks: runWebhooksBench,
+  'page-views': runPageViewsBench,
   checkout: runCheckoutBench,
   reports: () => runReportsBench(),
   soak: () => runSoakBench(),
 };
-const DEFAULT_BENCHES = ['webhooks', 'checkout'];
+const DEFAULT_BENCHES = ['webhooks', 'page-views', 'checkout'];
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -253,7 +253,7 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
 
     progress('soak: waiting for the webhook inbox to drain, then verifying the database against what was sent');
     await db.waitForInbox();
-    const checks = await verifySoak(pool, publicationId, ledger, checkout201);
+    const checks = await verifySoak(db.url, pool, publicationId, ledger, checkout201);
     const counts = await db.counts();
 
     // --- RSS ------------------------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ const envSchema = z.object({
   ),
   DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
   DATABASE_POOL_SIZE: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(200).default(20)),
+  WEBHOOK_APPLIER_CONCURRENCY: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(32).default(4)),
   STRIPE_SECRET_KEY: z.preprocess(
     blankToUndefined,
     z
@@ -63,7 +64,6 @@ const envSchema = z.object({
   REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
   RECONCILE_INTERVAL: z.preprocess(blankToUndefined, durationText.default('15m')),
-  ROLLUP_FOLD_INTERVAL: z.preprocess(blankToUndefined, durationText.default('1h')),
   DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),
 });
 
@@ -87,6 +87,8 @@ export interface Config {
   dataDir: string;
   /** Maximum connections in the Postgres pool (DATABASE_POOL_SIZE, default 20). */
   databasePoolSize: number;
+  /** Batches of Stripe events the applier applies at once on Postgres (WEBHOOK_APPLIER_CONCURRENCY, default 4; 1 on the embedded database). */
+  webhookApplierConcurrency: number;
   /** Stripe secret key; without it checkout answers 503 payments_not_configured. */
   stripeSecretKey: string | undefined;
   /** Signing secret of the Stripe webhook endpoint; without it webhooks answer 503. */
@@ -108,8 +110,6 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Seconds between automatic reconciliations with Stripe's Events API; 0 turns them off. */
   reconcileIntervalSeconds: number;
-  /** Seconds between folds of past days' rollup shards into one (reports read fewer rows); 0 turns them off. */
-  rollupFoldIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    webhookApplierConcurrency: e.WEBHOOK_APPLIER_CONCURRENCY,
     stripeSecretKey: e.STRIPE_SECRET_KEY,
     stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
     stripeApi: e.STRIPE_API_URL ? parseApiLocation(e.STRIPE_API_URL) : undefined,
@@ -163,7 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     trustProxy,
     reconcileIntervalSeconds: parseDuration(e.RECONCILE_INTERVAL),
-    rollupFoldIntervalSeconds: parseDuration(e.ROLLUP_FOLD_INTERVAL),
   });
 }
 

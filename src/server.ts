@@ -5,7 +5,6 @@ import type { Db } from './db/database.js';
 import type { PublicationRow } from './db/tables/publication.table.js';
 import { seedDemoHistory } from './demo/demo-seed.service.js';
 import { scheduleReconciliation } from './reconcile/reconcile.service.js';
-import { scheduleRollupFolding } from './rollups/rollup-fold.service.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/create-database.js';
@@ -49,7 +48,9 @@ async function main(): Promise<void> {
   if (!config.stripeWebhookSecret) logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe answers 503');
 
   const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
-  const applier = createWebhookApplier({ db: database.db, logger, metrics });
+  // The embedded database has one connection: batches there take turns anyway.
+  const concurrency = database.pgPool ? config.webhookApplierConcurrency : 1;
+  const applier = createWebhookApplier({ db: database.db, logger, metrics, concurrency });
   const onTrouble = (message: string) => logger.warn(message);
   const stopListening = await database.listen(INBOX_CHANNEL, applier.wake, onTrouble);
   const publications = createPublicationCache(database.db);
@@ -67,7 +68,6 @@ async function main(): Promise<void> {
     stripe && config.reconcileIntervalSeconds > 0
       ? scheduleReconciliation({ database, stripe, logger, now: () => new Date(), applier }, config.reconcileIntervalSeconds)
       : () => {};
-  const stopFolding = config.rollupFoldIntervalSeconds > 0 ? scheduleRollupFolding({ db: database.db, logger, now: () => new Date() }, config.rollupFoldIntervalSeconds) : () => {};
   if (demo) void welcomeNewcomer(database.db, demo, config, logger, applier);
 
   let stopping = false;
@@ -76,7 +76,6 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     stopReconciling();
-    stopFolding();
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/db/create-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { defaultCurrencySettings } from '../../src/publications/currency-defaults.js';
 import { createPublication } from '../../src/publications/publication.service.js';
-import { rollupDifferenceQueries } from '../../src/rollups/rollup-check.js';
+import { rollupDifferences } from '../../src/rollups/rollup.repository.js';
 import { progress } from './report.js';
 import { ADMIN_DATABASE_URL, assertLoopback } from './settings.js';
 
@@ -15,21 +15,10 @@ import { ADMIN_DATABASE_URL, assertLoopback } from './settings.js';
  * ('bench', eur + usd + jpy, Europe/Rome) made by src/publications, then years of history written with set-based
  * SQL (generate_series) instead of the webhook path, which would take hours for a million payments.
  *
- * The rollup triggers are disabled for the bulk load, inside the one transaction that writes everything (nobody
- * ever sees the tables without them), and the rollups are then filled by INSERT … SELECT … GROUP BY computing
- * exactly what the trigger functions of migrations/2026-11-28T0400-report-rollups.ts compute:
- *   favour_payment_rollup          only base_status = 'succeeded' AND paid_at IS NOT NULL; day = (paid_at AT TIME ZONE
- *                                  publication time zone)::date; disputed = amount - refunded_amount when dispute_status
- *                                  = 'lost'; article rows keyed by coalesce(article_url, ''), coalesce(variant, '');
- *   favour_refresh_supporter_totals per supporter and currency over every base_status = 'succeeded' payment (paid_at
- *                                  not required); first/last_paid_at = min/max(paid_at) of those;
- *   favour_checkout_session_changed one checkout per session on the local day of created_at, keyed by article_url and
- *                                  coalesce(variant, ''); paid when status = 'complete' and payment_status in
- *                                  ('paid', 'no_payment_required');
- *   favour_widget_counter_changed  widget_daily_totals = per day, the sums of widget_daily_counters.
- * The triggers are DEFERRABLE INITIALLY DEFERRED constraint triggers (they run at COMMIT); their bodies define the
- * numbers. How the rows are spread over the shard column is a parameter (see seedReportsDatabase); reports sum shards.
- * verifySeed() then checks the result with the trigger functions themselves (see there).
+ * The statement triggers that record rollup entries are disabled for the bulk load, inside the one transaction that
+ * writes everything (nobody ever sees the tables without them). The rollups are then filled by
+ * favour_recompute_rollups(), the same recompute `favour rollups rebuild` and the migration backfill run, and
+ * verifySeed() checks them against the payments and against that recompute.
  */
 
 export const TIME_ZONE = 'Europe/Rome';
@@ -130,17 +119,9 @@ export interface SeedResult {
   mix: Record<string, string>;
 }
 
-/** Writes the history with set-based SQL (one transaction), fills the rollups, then VACUUM ANALYZE. */
-/**
- * shards: how the rollup rows are spread over the `shard` column. 16 (default) lays them out as live traffic does
- * (each write lands in shard pg_backend_pid() % 16 of whichever pooled connection ran it: a payment's rollup rows in
- * shard id % 16, a checkout's in hash(id) % 16, a busy article-day's beacon counts over all 16); 1 puts everything in
- * shard 0, the most compact layout (as if shards were folded together). Sums are the same either way.
- */
-export async function seedReportsDatabase(url: string, publicationId: number, scale: SeedScale, shards = 16, fold = true): Promise<SeedResult> {
+/** Writes the history with set-based SQL (one transaction), recomputes the rollups, then VACUUM ANALYZE. */
+export async function seedReportsDatabase(url: string, publicationId: number, scale: SeedScale): Promise<SeedResult> {
   const { payments: P, supporters: S, articles: A, memberships: M, checkoutSessions: C } = scale;
-  if (!Number.isInteger(shards) || shards < 1 || shards > 16) throw new Error('shards must be between 1 and 16');
-  const SH = shards;
   for (const [k, v] of Object.entries(scale)) if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`seed scale ${k} must be a positive integer`);
   const PUB = publicationId;
   const TZ = `'${TIME_ZONE}'`;
@@ -169,10 +150,8 @@ export async function seedReportsDatabase(url: string, publicationId: number, sc
     await client.query('SELECT setseed(0.2026)');
     await client.query('BEGIN');
     await run(
-      'rollup triggers disabled (inside the seed transaction)',
-      `ALTER TABLE payments DISABLE TRIGGER payments_rollups;
-       ALTER TABLE checkout_sessions DISABLE TRIGGER checkout_sessions_funnel;
-       ALTER TABLE widget_daily_counters DISABLE TRIGGER widget_counters_rollup`,
+      'rollup entry triggers disabled (inside the seed transaction)',
+      'ALTER TABLE payments DISABLE TRIGGER USER; ALTER TABLE checkout_sessions DISABLE TRIGGER USER',
     );
 
     // Articles: published over the two years (up to four weeks ago), read and paid for during 2-4 weeks.
@@ -380,120 +359,26 @@ export async function seedReportsDatabase(url: string, publicationId: number, sc
     // scaled to the article's share of gifts (about 0.3 % of impressions end in a gift), 2-4 % clicked.
     const decay = 6;
     await run(
-      'widget impressions and clicks (plan)',
-      `CREATE TEMP TABLE seed_widget_day ON COMMIT DROP AS
-       SELECT (art.pub_at AT TIME ZONE ${TZ})::date + d AS day, art.url AS article_url, v.variant,
-         round(x.imp)::bigint AS impressions, round(x.imp * (0.02 + 0.02 * random()))::bigint AS clicks
+      'widget_daily_counters (impressions, clicks)',
+      `INSERT INTO widget_daily_counters (publication_id, day, article_url, variant, impressions, clicks)
+       SELECT ${PUB}, (art.pub_at AT TIME ZONE ${TZ})::date + d, art.url, v.variant,
+         round(x.imp)::bigint, round(x.imp * (0.02 + 0.02 * random()))::bigint
        FROM seed_articles art
        CROSS JOIN LATERAL generate_series(0, art.life_days - 1) d
        CROSS JOIN (VALUES ('plea-a'), ('plea-b')) v(variant)
        CROSS JOIN LATERAL (SELECT (${oneOff}::float8 * 0.4 / ${A}) * power(art.n::float8 / ${A}, -0.6) / 0.003 / 2
            * exp(-d::float8 / ${decay}) * (1 - exp(-1::float8 / ${decay})) / (1 - exp(-art.life_days::float8 / ${decay}))
-           * (0.8 + 0.4 * random()) AS imp) x;
-       -- each beacon lands in the shard of the pooled connection that wrote it: spread evenly over the shards
-       CREATE TEMP TABLE seed_widget ON COMMIT DROP AS
-       SELECT day, article_url, variant, sh AS shard,
-         impressions / ${SH} + CASE WHEN sh < impressions % ${SH} THEN 1 ELSE 0 END AS impressions,
-         clicks / ${SH} + CASE WHEN sh < clicks % ${SH} THEN 1 ELSE 0 END AS clicks
-       FROM seed_widget_day CROSS JOIN generate_series(0, ${SH - 1}) sh
-       WHERE impressions / ${SH} + CASE WHEN sh < impressions % ${SH} THEN 1 ELSE 0 END > 0`,
+           * (0.8 + 0.4 * random()) AS imp) x
+       WHERE round(x.imp) > 0
+       ORDER BY 2, 3, 4`,
     );
 
-    // widget_daily_counters: the beacons' rows merged with what favour_checkout_session_changed would have counted.
+    await run('rollups: favour_recompute_rollups()', `SELECT favour_recompute_rollups(${PUB})`);
     await run(
-      'widget_daily_counters (impressions, clicks, checkouts, paid)',
-      `INSERT INTO widget_daily_counters (publication_id, day, article_url, variant, shard, impressions, clicks, checkouts, paid)
-       SELECT ${PUB}, coalesce(w.day, c.day), coalesce(w.article_url, c.article_url), coalesce(w.variant, c.variant), coalesce(w.shard, c.shard),
-         coalesce(w.impressions, 0), coalesce(w.clicks, 0), coalesce(c.checkouts, 0), coalesce(c.paid, 0)
-       FROM seed_widget w
-       FULL OUTER JOIN (
-         SELECT (cs.created_at AT TIME ZONE pub.time_zone)::date AS day, cs.article_url, coalesce(cs.variant, '') AS variant,
-           abs(hashtext(cs.id)) % ${SH} AS shard, count(*) AS checkouts,
-           count(*) FILTER (WHERE cs.status = 'complete' AND cs.payment_status IN ('paid', 'no_payment_required')) AS paid
-         FROM checkout_sessions cs JOIN publications pub ON pub.id = cs.publication_id
-         WHERE cs.publication_id = ${PUB}
-         GROUP BY 1, 2, 3, 4
-       ) c ON c.day = w.day AND c.article_url = w.article_url AND c.variant = w.variant AND c.shard = w.shard
-       ORDER BY 2, 3, 4, 5`,
-    );
-
-    await run(
-      'rollup widget_daily_totals',
-      `INSERT INTO widget_daily_totals (publication_id, day, shard, impressions, clicks, checkouts, paid)
-       SELECT publication_id, day, shard, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
-       FROM widget_daily_counters GROUP BY publication_id, day, shard ORDER BY 2, 3`,
-    );
-
-    await run(
-      'rollup payment_daily_totals',
-      `INSERT INTO payment_daily_totals (publication_id, day, currency, kind, shard, payments, gross, refunded, disputed)
-       SELECT p.publication_id, (p.paid_at AT TIME ZONE pub.time_zone)::date, p.currency, p.kind, p.id % ${SH},
-         count(*), sum(p.amount), sum(p.refunded_amount), sum(CASE WHEN p.dispute_status = 'lost' THEN p.amount - p.refunded_amount ELSE 0 END)
-       FROM payments p JOIN publications pub ON pub.id = p.publication_id
-       WHERE p.base_status = 'succeeded' AND p.paid_at IS NOT NULL
-       GROUP BY 1, 2, 3, 4, 5 ORDER BY 2`,
-    );
-
-    await run(
-      'rollup article_daily_totals',
-      `INSERT INTO article_daily_totals (publication_id, day, article_url, variant, currency, shard, payments, one_off, gross, refunded, disputed)
-       SELECT p.publication_id, (p.paid_at AT TIME ZONE pub.time_zone)::date, coalesce(p.article_url, ''), coalesce(p.variant, ''), p.currency, p.id % ${SH},
-         count(*), count(*) FILTER (WHERE p.kind = 'one_off'), sum(p.amount), sum(p.refunded_amount),
-         sum(CASE WHEN p.dispute_status = 'lost' THEN p.amount - p.refunded_amount ELSE 0 END)
-       FROM payments p JOIN publications pub ON pub.id = p.publication_id
-       WHERE p.base_status = 'succeeded' AND p.paid_at IS NOT NULL
-       GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2, 3`,
-    );
-
-    await run(
-      'rollup supporter_totals',
-      `INSERT INTO supporter_totals (supporter_id, currency, payments, gross, refunded)
-       SELECT supporter_id, currency, count(*), sum(amount), sum(refunded_amount)
-       FROM payments WHERE supporter_id IS NOT NULL AND base_status = 'succeeded'
-       GROUP BY 1, 2 ORDER BY 1, 2`,
-    );
-
-    await run(
-      'rollup article_monthly_totals, variant_daily_totals',
-      `INSERT INTO article_monthly_totals (publication_id, month, article_url, currency, shard, payments, one_off, gross, refunded, disputed)
-       SELECT publication_id, date_trunc('month', day)::date, article_url, currency, shard, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed)
-       FROM article_daily_totals GROUP BY 1, 2, 3, 4, 5 ORDER BY 2, 3;
-       INSERT INTO variant_daily_totals (publication_id, day, variant, currency, shard, payments, one_off, gross, refunded, disputed)
-       SELECT publication_id, day, variant, currency, shard, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed)
-       FROM article_daily_totals GROUP BY 1, 2, 3, 4, 5 ORDER BY 2`,
-    );
-
-    await run(
-      'rollup article_monthly_funnel, variant_daily_funnel',
-      `INSERT INTO article_monthly_funnel (publication_id, month, article_url, shard, impressions, clicks, checkouts, paid)
-       SELECT publication_id, date_trunc('month', day)::date, article_url, shard, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
-       FROM widget_daily_counters GROUP BY 1, 2, 3, 4 ORDER BY 2, 3;
-       INSERT INTO variant_daily_funnel (publication_id, day, variant, shard, impressions, clicks, checkouts, paid)
-       SELECT publication_id, day, variant, shard, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
-       FROM widget_daily_counters GROUP BY 1, 2, 3, 4 ORDER BY 2`,
-    );
-
-    await run(
-      'rollup triggers enabled again',
-      `ALTER TABLE payments ENABLE TRIGGER payments_rollups;
-       ALTER TABLE checkout_sessions ENABLE TRIGGER checkout_sessions_funnel;
-       ALTER TABLE widget_daily_counters ENABLE TRIGGER widget_counters_rollup`,
+      'rollup entry triggers enabled again',
+      'ALTER TABLE payments ENABLE TRIGGER USER; ALTER TABLE checkout_sessions ENABLE TRIGGER USER',
     );
     await run('commit', 'COMMIT');
-    if (fold) {
-      // What the server's hourly fold (src/rollups/rollup-fold.service.ts) has done to past days by now.
-      await run(
-        'fold past rollup shards into shard 0 (favour_fold_rollup_shards)',
-        `SELECT favour_fold_rollup_shards(id, (now() AT TIME ZONE time_zone)::date) FROM publications WHERE id = ${PUB}`,
-      );
-      // Live, each fold frees one day's shard rows and autovacuum lets the next days' rows reuse the space, so the
-      // tables stay near their live size. Folding two years at once would leave them up to 16 times that size.
-      await run(
-        'VACUUM FULL the folded rollups (the space a live database reuses day by day)',
-        `VACUUM FULL widget_daily_counters, payment_daily_totals, article_daily_totals, widget_daily_totals,
-           article_monthly_totals, variant_daily_totals, article_monthly_funnel, variant_daily_funnel`,
-      );
-    }
     await run('VACUUM ANALYZE', 'VACUUM ANALYZE');
 
     const counts: Record<string, number> = {};
@@ -551,15 +436,9 @@ export interface Check {
 }
 
 /**
- * Exactness of the seeded rollups, checked against the trigger functions themselves, each inside a transaction
- * that is rolled back:
+ * Exactness of the seeded rollups:
  *  1. one month's gross/refunded/disputed/payments per currency recomputed from payments vs the rollups (printed);
- *  2. that month's payment_daily_totals and article_daily_totals deleted and rebuilt by calling favour_payment_rollup
- *     for each of its payments: must equal the seeded rows (summed over shards);
- *  3. favour_refresh_supporter_totals run for ~1 % of supporters: totals and first/last_paid_at must not change;
- *  4. one day's checkout sessions deleted and inserted again with the triggers on, made immediate (after zeroing that
- *     day's checkouts/paid): counters and widget_daily_totals must come back identical;
- *  5. every rollup recomputed set-based over the whole database (rows that differ: 0).
+ *  2. every rollup against favour_recompute_rollups() (src/rollups/rollup.repository.ts, rolled back): rows that differ, 0.
  */
 export async function verifySeed(url: string, publicationId: number): Promise<{ checks: Check[]; month: string; monthTable: string[] }> {
   const client = new pg.Client({ connectionString: url });
@@ -606,91 +485,14 @@ export async function verifySeed(url: string, publicationId: number): Promise<{ 
     }
     checks.push({ check: `${m0.slice(0, 7)} per currency: payments = both rollups`, detail: `${month.rows.length} currencies`, pass: monthOk && month.rows.length > 0 });
 
-    // 2. The month rebuilt by the trigger function itself.
-    await client.query('BEGIN');
+    // 2. Everything, against the recompute.
+    const handle = await openDatabase({ databaseUrl: url, poolSize: 1 });
     try {
-      await client.query(`CREATE TEMP TABLE v_pdt ON COMMIT DROP AS SELECT day, currency, kind, sum(payments) p, sum(gross) g, sum(refunded) r, sum(disputed) d
-        FROM payment_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}' GROUP BY 1, 2, 3`);
-      await client.query(`CREATE TEMP TABLE v_adt ON COMMIT DROP AS SELECT day, article_url, variant, currency, sum(payments) p, sum(one_off) o, sum(gross) g, sum(refunded) r, sum(disputed) d
-        FROM article_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}' GROUP BY 1, 2, 3, 4`);
-      await client.query(`DELETE FROM payment_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}'`);
-      await client.query(`DELETE FROM article_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}'`);
-      const replayed = await client.query(`SELECT count(*)::int AS n FROM (SELECT favour_payment_rollup(p, 1) FROM payments p
-        WHERE p.publication_id = ${PUB} AND p.paid_at >= ${fromTs} AND p.paid_at < ${toTs}) x`);
-      const diff = await client.query(`SELECT
-        (SELECT count(*) FROM ((SELECT * FROM v_pdt EXCEPT SELECT day, currency, kind, sum(payments), sum(gross), sum(refunded), sum(disputed)
-            FROM payment_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}' GROUP BY 1, 2, 3)
-          UNION ALL (SELECT day, currency, kind, sum(payments), sum(gross), sum(refunded), sum(disputed)
-            FROM payment_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}' GROUP BY 1, 2, 3 EXCEPT SELECT * FROM v_pdt)) x)::int AS pdt,
-        (SELECT count(*) FROM ((SELECT * FROM v_adt EXCEPT SELECT day, article_url, variant, currency, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed)
-            FROM article_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}' GROUP BY 1, 2, 3, 4)
-          UNION ALL (SELECT day, article_url, variant, currency, sum(payments), sum(one_off), sum(gross), sum(refunded), sum(disputed)
-            FROM article_daily_totals WHERE publication_id = ${PUB} AND day >= '${m0}' AND day < '${m1}' GROUP BY 1, 2, 3, 4 EXCEPT SELECT * FROM v_adt)) x)::int AS adt,
-        (SELECT count(*) FROM v_pdt)::int AS pdt_rows, (SELECT count(*) FROM v_adt)::int AS adt_rows`);
-      const r = diff.rows[0];
-      checks.push({
-        check: `${m0.slice(0, 7)} rebuilt by favour_payment_rollup()`,
-        detail: `${replayed.rows[0].n} payments replayed; differing rows: payment_daily_totals ${r.pdt} of ${r.pdt_rows}, article_daily_totals ${r.adt} of ${r.adt_rows}`,
-        pass: r.pdt === 0 && r.adt === 0 && r.pdt_rows > 0,
-      });
+      for (const [name, n] of Object.entries(await rollupDifferences(handle.db, PUB))) {
+        checks.push({ check: `whole database: ${name}`, detail: `${n} differing rows`, pass: n === 0 });
+      }
     } finally {
-      await client.query('ROLLBACK');
-    }
-
-    // 3. favour_refresh_supporter_totals on ~1 % of supporters.
-    await client.query('BEGIN');
-    try {
-      const totalsOf = `(SELECT string_agg(t.currency || ':' || t.payments || ':' || t.gross || ':' || t.refunded, ';' ORDER BY t.currency) FROM supporter_totals t WHERE t.supporter_id = s.id)`;
-      await client.query(`CREATE TEMP TABLE v_sup ON COMMIT DROP AS SELECT s.id, s.first_paid_at, s.last_paid_at, ${totalsOf} AS totals
-        FROM supporters s WHERE s.publication_id = ${PUB} AND s.id % 97 = 0`);
-      const n = (await client.query(`SELECT count(*)::int AS n FROM (SELECT favour_refresh_supporter_totals(id) FROM v_sup) x`)).rows[0].n;
-      const bad = (
-        await client.query(`SELECT count(*)::int AS n FROM v_sup b JOIN supporters s ON s.id = b.id
-          WHERE (b.first_paid_at, b.last_paid_at, b.totals) IS DISTINCT FROM (s.first_paid_at, s.last_paid_at, ${totalsOf})`)
-      ).rows[0].n;
-      checks.push({ check: 'favour_refresh_supporter_totals() on 1 % of supporters', detail: `${n} supporters refreshed, ${bad} changed`, pass: bad === 0 && n > 0 });
-    } finally {
-      await client.query('ROLLBACK');
-    }
-
-    // 4. One day's checkouts replayed through the funnel and widget triggers (made immediate: they are deferred to
-    //    COMMIT, and this transaction is rolled back).
-    await client.query('BEGIN');
-    try {
-      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
-      const dayFrom = `('${d}'::date::timestamp AT TIME ZONE '${TIME_ZONE}')`;
-      const dayTo = `(('${d}'::date + 1)::timestamp AT TIME ZONE '${TIME_ZONE}')`;
-      await client.query(`CREATE TEMP TABLE v_cs ON COMMIT DROP AS SELECT * FROM checkout_sessions
-        WHERE publication_id = ${PUB} AND created_at >= ${dayFrom} AND created_at < ${dayTo}`);
-      await client.query(`CREATE TEMP TABLE v_wc ON COMMIT DROP AS SELECT article_url, variant, sum(impressions) i, sum(clicks) c, sum(checkouts) k, sum(paid) p
-        FROM widget_daily_counters WHERE publication_id = ${PUB} AND day = '${d}' GROUP BY 1, 2`);
-      await client.query(`CREATE TEMP TABLE v_wt ON COMMIT DROP AS SELECT sum(impressions) i, sum(clicks) c, sum(checkouts) k, sum(paid) p
-        FROM widget_daily_totals WHERE publication_id = ${PUB} AND day = '${d}'`);
-      await client.query(`UPDATE widget_daily_counters SET checkouts = 0, paid = 0 WHERE publication_id = ${PUB} AND day = '${d}'`);
-      await client.query(`DELETE FROM checkout_sessions WHERE id IN (SELECT id FROM v_cs)`);
-      const n = (await client.query(`INSERT INTO checkout_sessions SELECT * FROM v_cs`)).rowCount ?? 0;
-      const r = (
-        await client.query(`SELECT
-          (SELECT count(*) FROM ((SELECT * FROM v_wc EXCEPT SELECT article_url, variant, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
-              FROM widget_daily_counters WHERE publication_id = ${PUB} AND day = '${d}' GROUP BY 1, 2)
-            UNION ALL (SELECT article_url, variant, sum(impressions), sum(clicks), sum(checkouts), sum(paid)
-              FROM widget_daily_counters WHERE publication_id = ${PUB} AND day = '${d}' GROUP BY 1, 2 EXCEPT SELECT * FROM v_wc)) x)::int AS counters,
-          (SELECT count(*) FROM ((SELECT * FROM v_wt) EXCEPT (SELECT sum(impressions), sum(clicks), sum(checkouts), sum(paid)
-              FROM widget_daily_totals WHERE publication_id = ${PUB} AND day = '${d}')) x)::int AS totals`)
-      ).rows[0];
-      checks.push({
-        check: `${d}: checkouts re-inserted through the funnel triggers`,
-        detail: `${n} sessions; differing counter rows ${r.counters}, widget_daily_totals ${r.totals === 0 ? 'same' : 'DIFFERENT'}`,
-        pass: r.counters === 0 && r.totals === 0 && n > 0,
-      });
-    } finally {
-      await client.query('ROLLBACK');
-    }
-
-    // 5. Everything, set-based.
-    for (const [name, q] of Object.entries(rollupDifferenceQueries(PUB))) {
-      const n = Number((await client.query(q)).rows[0].n);
-      checks.push({ check: `whole database: ${name}`, detail: `${n} differing rows`, pass: n === 0 });
+      await handle.close();
     }
     return { checks, month: m0.slice(0, 7), monthTable };
   } finally {

@@ -1,10 +1,17 @@
 import { sql } from 'kysely';
-import type { DbExecutor } from '../db/database.js';
+import type { Db, DbExecutor } from '../db/database.js';
 import type { NewCheckoutSessionRow } from '../db/tables/checkout-session.table.js';
+import { foldRollupChanges } from '../rollups/rollup.repository.js';
 
-/** Records a session we just created; a retried request that got the same session back records nothing new. */
-export async function insertCheckoutSession(db: DbExecutor, session: NewCheckoutSessionRow): Promise<void> {
-  await db.insertInto('checkout_sessions').values(session).onConflict((oc) => oc.column('id').doNothing()).execute();
+/**
+ * Records a session we just created, and counts it in the funnel, in one transaction; a retried request that
+ * got the same session back records nothing new.
+ */
+export async function insertCheckoutSession(db: Db, session: NewCheckoutSessionRow): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('checkout_sessions').values(session).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await foldRollupChanges(trx);
+  });
 }
 
 /**

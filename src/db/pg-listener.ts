@@ -20,7 +20,11 @@ export function listenOnPool(pool: pg.Pool, channel: string, onNotify: () => voi
       connected.on('notification', (message) => {
         if (message.channel === channel) onNotify();
       });
+      let lost = false;
       connected.on('error', (err) => {
+        // A dying connection may report more than one error; it goes back to the pool once.
+        if (lost) return;
+        lost = true;
         onTrouble(`LISTEN ${channel}: connection lost (${err.message}); listening again shortly`);
         connected.release(err);
         if (client === connected) client = undefined;

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { storeStripeEvent } from '../webhooks/webhook.service.js';
+import { addWidgetCounts, type WidgetCount } from '../widget/widget-counter.repository.js';
 import { localDay } from '../widget/widget.service.js';
 import { demoCharge, demoDispute, demoEvent, demoInvoice, demoInvoicePayment, demoSession, demoSubscription } from './demo-events.js';
 import { seededRandom } from './seeded-random.js';
@@ -137,7 +137,7 @@ function clampAmount(amount: number, min: number, max: number): number {
 /** Impressions and clicks per article and day: a burst after publication, then a long tail. */
 async function seedWidgetCounters(db: Db, publication: PublicationRow, articles: { url: string; published: number; weight: number }[], variants: string[], random: () => number, now: number) {
   // Keyed by day, article and variant: on the night clocks go back, two steps of 24 hours can land on one local day.
-  const byKey = new Map<string, { publication_id: number; day: string; article_url: string; variant: string; impressions: number; clicks: number }>();
+  const byKey = new Map<string, WidgetCount>();
   for (const article of articles) {
     for (let d = 0; d < 30 && article.published + d * DAY < now; d++) {
       const views = Math.round(article.weight * 3000 * Math.exp(-d / 3) * (0.7 + random() * 0.6));
@@ -151,21 +151,9 @@ async function seedWidgetCounters(db: Db, publication: PublicationRow, articles:
         if (row) {
           row.impressions += impressions;
           row.clicks += clicks;
-        } else byKey.set(key, { publication_id: publication.id, day, article_url: article.url, variant, impressions, clicks });
+        } else byKey.set(key, { publicationId: publication.id, day, articleUrl: article.url, variant, impressions, clicks });
       }
     }
   }
-  const rows = [...byKey.values()];
-  for (let i = 0; i < rows.length; i += 500) {
-    await db
-      .insertInto('widget_daily_counters')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) =>
-        oc.columns(['publication_id', 'day', 'article_url', 'variant', 'shard']).doUpdateSet({
-          impressions: sql`widget_daily_counters.impressions + excluded.impressions`,
-          clicks: sql`widget_daily_counters.clicks + excluded.clicks`,
-        }),
-      )
-      .execute();
-  }
+  await addWidgetCounts(db, [...byKey.values()]);
 }

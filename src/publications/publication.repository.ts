@@ -53,7 +53,3 @@ export async function insertPublicationIfAbsent(db: DbExecutor, input: Publicati
     .executeTakeFirst();
 }
 
-/** Recomputes a publication's report rollups from its payments. */
-export async function rebuildRollups(db: DbExecutor, publicationId: number): Promise<void> {
-  await sql`SELECT favour_rebuild_rollups(${publicationId})`.execute(db);
-}

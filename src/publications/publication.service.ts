@@ -1,9 +1,9 @@
-import type { DbExecutor } from '../db/database.js';
+import type { Db, DbExecutor } from '../db/database.js';
+import { recomputeRollups } from '../rollups/rollup.repository.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { defaultCurrencySettings } from './currency-defaults.js';
 import {
   countPublications,
-  rebuildRollups,
   findPublicationBySlug,
   insertPublication,
   insertPublicationIfAbsent,
@@ -35,14 +35,16 @@ export async function createPublication(db: DbExecutor, input: unknown): Promise
 }
 
 /** Applies a partial change to an existing publication and validates the result as a whole. */
-export async function changePublication(db: DbExecutor, slug: string, change: Partial<PublicationInput>): Promise<PublicationRow> {
-  const current = await findPublicationBySlug(db, slug);
-  if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
-  const merged = validatePublication({ ...toPublicationInput(current), ...change, slug });
-  const updated = await updatePublication(db, current.id, merged);
-  // Daily rollups are kept in the publication's local days: a new time zone moves every payment's day.
-  if (merged.time_zone !== current.time_zone) await rebuildRollups(db, current.id);
-  return updated;
+export async function changePublication(db: Db, slug: string, change: Partial<PublicationInput>): Promise<PublicationRow> {
+  return db.transaction().execute(async (trx) => {
+    const current = await findPublicationBySlug(trx, slug);
+    if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
+    const merged = validatePublication({ ...toPublicationInput(current), ...change, slug });
+    const updated = await updatePublication(trx, current.id, merged);
+    // Daily rollups are kept in the publication's local days: a new time zone moves every payment's day.
+    if (merged.time_zone !== current.time_zone) await recomputeRollups(trx, current.id);
+    return updated;
+  });
 }
 
 export function toPublicationInput(row: PublicationRow): PublicationInput {

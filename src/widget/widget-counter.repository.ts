@@ -11,27 +11,16 @@ export interface WidgetCount {
   clicks: number;
 }
 
-/** Adds counts to their rows in one statement; each (publication, day, article, variant) at most once. */
+/** Adds counts to the widget counters and the funnel rollups in one statement, each row written once. */
 export async function addWidgetCounts(db: DbExecutor, counts: WidgetCount[]): Promise<void> {
   if (counts.length === 0) return;
-  await db
-    .insertInto('widget_daily_counters')
-    .values(
-      counts.map((c) => ({
-        publication_id: c.publicationId,
-        day: c.day,
-        article_url: c.articleUrl,
-        variant: c.variant,
-        shard: sql<number>`(pg_backend_pid() % 16)::smallint`,
-        impressions: c.impressions,
-        clicks: c.clicks,
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['publication_id', 'day', 'article_url', 'variant', 'shard']).doUpdateSet({
-        impressions: sql`widget_daily_counters.impressions + excluded.impressions`,
-        clicks: sql`widget_daily_counters.clicks + excluded.clicks`,
-      }),
-    )
-    .execute();
+  const rows = counts.map((c) => ({
+    publication_id: c.publicationId,
+    day: c.day,
+    article_url: c.articleUrl,
+    variant: c.variant,
+    impressions: c.impressions,
+    clicks: c.clicks,
+  }));
+  await sql`SELECT favour_add_widget_counts(${JSON.stringify(rows)}::jsonb)`.execute(db);
 }

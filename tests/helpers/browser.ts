@@ -224,7 +224,7 @@ export interface CounterRow {
   clicks: number;
 }
 
-/** Today's widget_daily_counters per publication slug, article and variant (summed over the table's shards). */
+/** Today's widget_daily_counters per publication slug, article and variant. */
 export async function counters(t: TestApp): Promise<CounterRow[]> {
   await widgetCountersOf(t.app).flush();
   const { rows } = await sql<CounterRow>`SELECT p.slug AS publication, c.article_url, c.variant,

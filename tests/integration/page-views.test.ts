@@ -58,7 +58,7 @@ describe('an article view', () => {
     expect(counting.statements.length, 'statements for 20 configs and 30 beacons').toBe(afterFirst);
 
     await widgetCountersOf(app).flush();
-    expect(counting.statements.slice(afterFirst)).toEqual(['InsertQueryNode']);
+    expect(counting.statements.slice(afterFirst)).toEqual(['RawNode']);
     const { rows } = await t.database.db
       .selectFrom('widget_daily_counters')
       .select(['article_url'])

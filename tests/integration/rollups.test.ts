@@ -1,29 +1,27 @@
-import { webhookApplierOf } from '../../src/app.js';
-import { sql } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
 import { createApiKey } from '../../src/api-keys/api-key.service.js';
+import { webhookApplierOf } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
 import type { PublicationRow } from '../../src/db/tables/publication.table.js';
 import { seedDemoHistory } from '../../src/demo/demo-seed.service.js';
 import { articleBreakdown, planArticleRange } from '../../src/reports/report.repository.js';
-import { rollupDifferences } from '../../src/rollups/rollup-check.js';
-import { foldRollupShards, rebuildAllRollups } from '../../src/rollups/rollup-fold.service.js';
+import { foldRollupChanges, recomputeRollups, rollupDifferences } from '../../src/rollups/rollup.repository.js';
+import { createWebhookApplier } from '../../src/webhooks/webhook-applier.js';
+import { settleInbox } from '../helpers/inbox.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 // 22:30 UTC: every synthetic article goes out at that time of day, which is 00:30 in Rome in summer,
 // so an article read over the night clocks go back (25 October 2026) has two 24-hour steps landing on
 // one local day: the demo seed used to fail there.
 const NOW = new Date('2026-11-28T22:30:00Z');
-const TODAY = '2026-11-28'; // in Europe/Rome, 23:30
 let t: TestApp;
 let italia: PublicationRow;
 let key: string;
-
-const ROLLUPS = [
-  'payment_daily_totals', 'article_daily_totals', 'article_monthly_totals', 'variant_daily_totals',
-  'widget_daily_counters', 'widget_daily_totals', 'article_monthly_funnel', 'variant_daily_funnel',
-];
-const PERIOD: Record<string, string> = { article_monthly_totals: 'month', article_monthly_funnel: 'month' };
 
 beforeAll(async () => {
   t = await createTestApp({ now: () => NOW });
@@ -39,47 +37,9 @@ afterAll(() => t.close());
 const inexactRollups = async (publicationId = italia.id) =>
   Object.entries(await rollupDifferences(t.database.db, publicationId)).filter(([, rows]) => rows !== 0);
 
-/**
- * Spreads every rollup row over shards 0-3, as concurrent webhooks and beacons on four connections
- * would leave them (an embedded database has only one connection, so the test makes the layout).
- * Sums per key stay the same; the counters' own trigger is kept from counting the moved rows.
- */
-async function spreadOverShards(): Promise<void> {
-  await t.database.db.transaction().execute(async (trx) => {
-    await sql`SET CONSTRAINTS widget_counters_rollup IMMEDIATE`.execute(trx);
-    await sql`SELECT set_config('favour.folding', 'on', true)`.execute(trx);
-    for (const table of ROLLUPS) {
-      const columns = (await sql<{ column_name: string; data_type: string }>`
-        SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${table} ORDER BY ordinal_position`.execute(trx)).rows;
-      const sums = columns.filter((c) => c.data_type === 'bigint').map((c) => c.column_name);
-      const keys = columns.filter((c) => c.data_type !== 'bigint' && c.column_name !== 'shard').map((c) => c.column_name);
-      const list = (names: string[]) => sql.raw(names.join(', '));
-      const rows = sql.table(table);
-      await sql`CREATE TEMP TABLE spread ON COMMIT DROP AS SELECT * FROM ${rows} WHERE publication_id = ${italia.id}`.execute(trx);
-      await sql`DELETE FROM ${rows} WHERE publication_id = ${italia.id}`.execute(trx);
-      // Shard k gets value / 4 (plus the remainder in shard 0): the parts add up to the whole.
-      await sql`INSERT INTO ${rows} (${list(keys)}, shard, ${list(sums)})
-        SELECT ${list(keys)}, k, ${sql.raw(sums.map((c) => `CASE WHEN k = 0 THEN ${c} - 3 * (${c} / 4) ELSE ${c} / 4 END`).join(', '))}
-        FROM (SELECT ${list(keys)}, ${sql.raw(sums.map((c) => `sum(${c})::bigint AS ${c}`).join(', '))} FROM spread GROUP BY ${list(keys)}) whole
-        CROSS JOIN generate_series(0, 3) AS k`.execute(trx);
-      await sql`DROP TABLE spread`.execute(trx);
-    }
-    await sql`SELECT set_config('favour.folding', 'off', true)`.execute(trx);
-  });
-}
-
-// Rows dated before this are folded: days before today, months before this one.
-const upto = (table: string) => (PERIOD[table] === 'month' ? '2026-11-01' : TODAY);
-
-async function shardRowsFromToday(): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of ROLLUPS) {
-    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}
-      WHERE publication_id = ${italia.id} AND ${sql.ref(PERIOD[table] ?? 'day')} >= ${upto(table)}::date AND shard <> 0`.execute(t.database.db);
-    counts[table] = Number(rows[0]!.n);
-  }
-  return counts;
-}
+const unfoldedEntries = async () =>
+  (await sql<{ n: number }>`SELECT (SELECT count(*) FROM payment_rollup_changes) + (SELECT count(*) FROM funnel_rollup_changes)
+    + (SELECT count(*) FROM supporter_rollup_changes) AS n`.execute(t.database.db)).rows[0]!.n;
 
 async function reports(): Promise<unknown[]> {
   const paths = [
@@ -98,28 +58,17 @@ async function reports(): Promise<unknown[]> {
 }
 
 describe('report rollups', () => {
-  it('survive the demo seed over the night clocks go back, and equal a recomputation from payments and counters', async () => {
+  it('survive the demo seed over the night clocks go back, equal a recomputation, and leave no entry unfolded', async () => {
     const night = await t.database.db
       .selectFrom('widget_daily_counters')
       .select((eb) => eb.fn.sum<string>('impressions').as('impressions'))
       .where('publication_id', '=', italia.id)
-      .where('day', '=', '2026-10-25' as never)
+      .where('day', '=', '2026-10-25')
       .executeTakeFirstOrThrow();
     expect(Number(night.impressions)).toBeGreaterThan(0);
     expect(Object.keys(await rollupDifferences(t.database.db, italia.id))).toHaveLength(10);
     expect(await inexactRollups()).toEqual([]);
-  });
-
-  it('are checked for real: a changed rollup row is reported as differing', async () => {
-    await t.database.db.transaction().execute(async (trx) => {
-      await sql`UPDATE article_monthly_totals SET gross = gross + 1 WHERE ctid = (SELECT ctid FROM article_monthly_totals WHERE publication_id = ${italia.id} LIMIT 1)`.execute(trx);
-      const differences = await rollupDifferences(trx, italia.id);
-      expect(differences.article_monthly_totals).toBe(2); // the changed row on one side, the right one on the other
-      expect(Object.values(differences).reduce((a, b) => a + b)).toBe(2);
-      throw new RollBack();
-    }).catch((err) => {
-      if (!(err instanceof RollBack)) throw err;
-    });
+    expect(Number(await unfoldedEntries())).toBe(0);
   });
 
   it('answer the articles report like the daily rows do, for ranges with and without whole months', async () => {
@@ -152,60 +101,65 @@ describe('report rollups', () => {
     }
   });
 
-  it('fold past shards into shard 0 without changing any report, and leave today alone', async () => {
-    await spreadOverShards();
+  it('are checked for real, and rebuilt from scratch to the same figures', async () => {
     const before = await reports();
-    expect(await inexactRollups()).toEqual([]);
+    await sql`UPDATE article_monthly_totals SET gross = gross + 1 WHERE ctid = (SELECT ctid FROM article_monthly_totals WHERE publication_id = ${italia.id} LIMIT 1)`.execute(t.database.db);
+    await sql`UPDATE variant_daily_funnel SET clicks = clicks + 5 WHERE publication_id = ${italia.id}`.execute(t.database.db);
+    await sql`UPDATE supporters SET first_paid_at = NULL WHERE id = (SELECT min(id) FROM supporters WHERE publication_id = ${italia.id} AND first_paid_at IS NOT NULL)`.execute(t.database.db);
+    const differences = await rollupDifferences(t.database.db, italia.id);
+    expect(differences.article_monthly_totals).toBe(2); // the changed row on one side, the right one on the other
+    expect(differences.variant_daily_funnel).toBeGreaterThan(0);
+    expect(differences['supporters.first_paid_at/last_paid_at']).toBe(2);
+    // verify rolls its recomputation back: the damage is still there.
+    expect((await rollupDifferences(t.database.db, italia.id)).article_monthly_totals).toBe(2);
 
-    const todaysShards = await shardRowsFromToday();
-    const result = await foldRollupShards(t.database.db, NOW);
-    expect(result.rowsRemoved).toBeGreaterThan(0);
-    expect(await reports()).toEqual(before);
+    await t.database.db.transaction().execute((trx) => recomputeRollups(trx, italia.id));
     expect(await inexactRollups()).toEqual([]);
-    for (const table of ROLLUPS) {
-      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}
-        WHERE publication_id = ${italia.id} AND ${sql.ref(PERIOD[table] ?? 'day')} < ${upto(table)}::date AND shard <> 0`.execute(t.database.db);
-      expect(Number(rows[0]!.n), `${table}: rows of past shards left`).toBe(0);
-    }
-    expect(await shardRowsFromToday()).toEqual(todaysShards);
-    expect(Object.values(todaysShards).some((n) => n > 0)).toBe(true);
-    // Folding again finds nothing to do.
-    expect((await foldRollupShards(t.database.db, NOW)).rowsRemoved).toBe(0);
+    expect(await reports()).toEqual(before);
   }, 60_000);
 
-  it('stay exact when folds run while webhooks write to the same past days', async () => {
-    const demo = (await t.database.db.selectFrom('publications').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as PublicationRow;
-    let seeding = true;
-    let folds = 0;
-    const folding = (async () => {
-      while (seeding) {
-        await foldRollupShards(t.database.db, NOW);
-        folds++;
-      }
-    })();
-    await seedDemoHistory(t.database.db, demo, { supporters: 25, now: NOW, seed: 11 });
+  it('add up entries committed outside the applier at the next batch', async () => {
+    const before = (await sql<{ gross: string }>`SELECT sum(gross) AS gross FROM payment_daily_totals WHERE publication_id = ${italia.id}`.execute(t.database.db)).rows[0]!.gross;
+    // A write with no fold of its own (as an operator's hand-made correction would be).
+    await sql`UPDATE payments SET refunded_amount = refunded_amount + 1 WHERE id = (SELECT min(id) FROM payments WHERE publication_id = ${italia.id}
+      AND base_status = 'succeeded' AND paid_at IS NOT NULL AND refunded_amount < amount)`.execute(t.database.db);
+    expect(Number(await unfoldedEntries())).toBeGreaterThan(0);
     await webhookApplierOf(t.app).drain();
-    seeding = false;
-    await folding;
-    expect(folds).toBeGreaterThan(1);
+    expect(Number(await unfoldedEntries())).toBe(0);
+    const after = (await sql<{ gross: string; refunded: string }>`SELECT sum(gross) AS gross FROM payment_daily_totals WHERE publication_id = ${italia.id}`.execute(t.database.db)).rows[0]!;
+    expect(after.gross).toBe(before);
+    expect(await inexactRollups()).toEqual([]);
+  });
+
+  it('stay exact when two appliers apply one inbox at once, with batch cuts anywhere', async () => {
+    const demo = (await t.database.db.selectFrom('publications').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as PublicationRow;
+    // The app's own applier is idle until woken; these two take everything.
+    await seedDemoHistory(t.database.db, demo, { supporters: 25, now: NOW, seed: 11 });
+    const appliers = [7, 23].map((batchSize) => createWebhookApplier({ db: t.database.db, logger: createLogger('silent'), metrics: t.metrics, batchSize, pollMs: 0 }));
+    await settleInbox(t.database.db, appliers);
+    await Promise.all(appliers.map((applier) => applier.stop()));
     expect(await inexactRollups(demo.id)).toEqual([]);
+    expect(Number(await unfoldedEntries())).toBe(0);
   }, 120_000);
 
-  it.skipIf(!process.env.DATABASE_URL)('refresh one supporter from two transactions at once, taking turns (Postgres)', async () => {
+  it.skipIf(!process.env.DATABASE_URL)('fold one supporter from two transactions at once, taking turns (Postgres)', async () => {
     const pool = t.database.pgPool!;
-    const { rows } = await pool.query<{ id: string }>(
-      `SELECT s.id FROM supporters s JOIN supporter_totals st ON st.supporter_id = s.id WHERE s.publication_id = $1 LIMIT 1`, [italia.id]);
-    const sid = rows[0]!.id;
+    const { rows } = await pool.query<{ id: string; supporter_id: string }>(
+      `SELECT p.id, p.supporter_id FROM payments p WHERE p.publication_id = $1 AND p.supporter_id IS NOT NULL AND p.base_status = 'succeeded'
+       AND p.supporter_id IN (SELECT supporter_id FROM payments GROUP BY 1 HAVING count(*) > 1) ORDER BY p.supporter_id, p.id LIMIT 2`, [italia.id]);
+    expect(rows[0]!.supporter_id).toBe(rows[1]!.supporter_id);
     const [first, second] = [await pool.connect(), await pool.connect()];
     try {
       await first.query('BEGIN');
-      await first.query('SELECT favour_refresh_supporter_totals($1)', [sid]);
+      await first.query('UPDATE payments SET refunded_amount = refunded_amount + 1 WHERE id = $1', [rows[0]!.id]);
+      await first.query('SELECT favour_fold_rollup_changes()');
       await second.query('BEGIN');
-      // Waits for the first transaction; before migration 0900 it then failed on supporter_totals' key.
-      const refreshed = second.query('SELECT favour_refresh_supporter_totals($1)', [sid]);
+      await second.query('UPDATE payments SET refunded_amount = refunded_amount + 1 WHERE id = $1', [rows[1]!.id]);
+      // Waits for the first transaction, then recomputes the supporter from what it committed.
+      const folded = second.query('SELECT favour_fold_rollup_changes()');
       await new Promise((resolve) => setTimeout(resolve, 200));
       await first.query('COMMIT');
-      await refreshed;
+      await folded;
       await second.query('COMMIT');
     } finally {
       first.release();
@@ -213,16 +167,38 @@ describe('report rollups', () => {
     }
     expect(await inexactRollups()).toEqual([]);
   });
+});
 
-  it('rebuild from scratch to the same figures', async () => {
-    const before = await reports();
-    await t.database.db.transaction().execute(async (trx) => {
-      await sql`UPDATE variant_daily_funnel SET clicks = clicks + 5 WHERE publication_id = ${italia.id}`.execute(trx);
-    });
-    expect((await rollupDifferences(t.database.db, italia.id)).variant_daily_funnel).toBeGreaterThan(0);
-    await rebuildAllRollups(t.database.db, italia.id);
-    expect(await inexactRollups()).toEqual([]);
-    expect(await reports()).toEqual(before);
+describe('the migration to rollups without shards', () => {
+  it('keeps every figure: sharded rows of an older version are summed, the rest recomputed', async () => {
+    const db = new Kysely<any>({ dialect: new PGliteDialect(await PGlite.create()) });
+    try {
+      const names = Object.keys(migrations);
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const upTo = await migrator.migrateTo(names[names.indexOf('2026-12-06T1300-rollups-without-shards') - 1]!);
+      expect(upTo.error).toBeUndefined();
+      // What the old triggers wrote: a publication, a paid gift and a paid checkout, beacons in two shards.
+      await sql`INSERT INTO publications (slug, name, origins, currencies, time_zone, default_currency) VALUES ('old', 'Old', '{}', '{}', 'Europe/Rome', 'eur')`.execute(db);
+      await sql`INSERT INTO checkout_sessions (id, publication_id, article_url, variant, amount, currency, interval, status, payment_status, created_at)
+        VALUES ('cs_old', 1, 'https://old.example/a', 'b', 500, 'eur', 'once', 'complete', 'paid', '2026-11-27T23:30:00Z')`.execute(db);
+      await sql`INSERT INTO payments (source_id, publication_id, kind, amount, currency, base_status, status, article_url, variant, created_at, paid_at)
+        VALUES ('cs_old', 1, 'one_off', 500, 'eur', 'succeeded', 'succeeded', 'https://old.example/a', 'b', '2026-11-27T23:30:00Z', '2026-11-27T23:31:00Z')`.execute(db);
+      await sql`INSERT INTO widget_daily_counters (publication_id, day, article_url, variant, shard, impressions, clicks)
+        VALUES (1, '2026-11-28', 'https://old.example/a', 'b', 3, 70, 4), (1, '2026-11-28', 'https://old.example/a', 'b', 9, 30, 1)`.execute(db);
+
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      const counters = await sql`SELECT day::text, article_url, variant, impressions::int, clicks::int, checkouts::int, paid::int FROM widget_daily_counters`.execute(db);
+      // 23:30 UTC on the 27th is the 28th in Rome.
+      expect(counters.rows).toEqual([{ day: '2026-11-28', article_url: 'https://old.example/a', variant: 'b', impressions: 100, clicks: 5, checkouts: 1, paid: 1 }]);
+      const daily = await sql`SELECT day::text, currency, kind, payments::int, gross::int FROM payment_daily_totals`.execute(db);
+      expect(daily.rows).toEqual([{ day: '2026-11-28', currency: 'eur', kind: 'one_off', payments: 1, gross: 500 }]);
+      const funnel = await sql`SELECT day::text, impressions::int, clicks::int, checkouts::int, paid::int FROM widget_daily_totals`.execute(db);
+      expect(funnel.rows).toEqual([{ day: '2026-11-28', impressions: 100, clicks: 5, checkouts: 1, paid: 1 }]);
+      await foldRollupChanges(db);
+      expect(Object.values(await rollupDifferences(db, 1)).every((n) => n === 0)).toBe(true);
+    } finally {
+      await db.destroy();
+    }
   }, 60_000);
 });
 

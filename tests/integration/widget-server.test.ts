@@ -185,7 +185,7 @@ describe('POST /api/events', () => {
       { day: '2026-11-28', article_url: 'https://news.example/story', variant: 'b', impressions: 1, clicks: 0 },
     ]);
     const columns = Object.keys((await t.database.db.selectFrom('widget_daily_counters').selectAll().executeTakeFirstOrThrow()) as object);
-    expect(columns.sort()).toEqual(['article_url', 'checkouts', 'clicks', 'day', 'impressions', 'paid', 'publication_id', 'shard', 'variant']);
+    expect(columns.sort()).toEqual(['article_url', 'checkouts', 'clicks', 'day', 'impressions', 'paid', 'publication_id', 'variant']);
   });
 
   it('refuses beacons from a page that is not one of the publication\'s sites, and counts none', async () => {

@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-// Rollup tables are written only by the triggers in migrations/…-report-rollups.ts; the app reads them.
+// Rollup tables are written only by the SQL functions of migrations/…-rollups-without-shards.ts; the app reads them.
 type Read<T> = ColumnType<T, never, never>;
 
 export interface PaymentDailyTotalsTable {
@@ -8,7 +8,6 @@ export interface PaymentDailyTotalsTable {
   day: Read<string>;
   currency: Read<string>;
   kind: Read<string>;
-  shard: Read<number>;
   payments: Read<number>;
   gross: Read<number>;
   refunded: Read<number>;
@@ -29,16 +28,6 @@ export interface SupporterTotalsTable {
   refunded: Read<number>;
 }
 
-export interface WidgetDailyTotalsTable {
-  publication_id: Read<number>;
-  day: Read<string>;
-  shard: Read<number>;
-  impressions: Read<number>;
-  clicks: Read<number>;
-  checkouts: Read<number>;
-  paid: Read<number>;
-}
-
 interface RevenueSums {
   payments: Read<number>;
   one_off: Read<number>;
@@ -54,13 +43,16 @@ interface FunnelSums {
   paid: Read<number>;
 }
 
-// migrations/…-article-monthly-rollups.ts
+export interface WidgetDailyTotalsTable extends FunnelSums {
+  publication_id: Read<number>;
+  day: Read<string>;
+}
+
 export interface ArticleMonthlyTotalsTable extends RevenueSums {
   publication_id: Read<number>;
   month: Read<string>;
   article_url: Read<string>;
   currency: Read<string>;
-  shard: Read<number>;
 }
 
 export interface VariantDailyTotalsTable extends RevenueSums {
@@ -68,19 +60,16 @@ export interface VariantDailyTotalsTable extends RevenueSums {
   day: Read<string>;
   variant: Read<string>;
   currency: Read<string>;
-  shard: Read<number>;
 }
 
 export interface ArticleMonthlyFunnelTable extends FunnelSums {
   publication_id: Read<number>;
   month: Read<string>;
   article_url: Read<string>;
-  shard: Read<number>;
 }
 
 export interface VariantDailyFunnelTable extends FunnelSums {
   publication_id: Read<number>;
   day: Read<string>;
   variant: Read<string>;
-  shard: Read<number>;
 }

@@ -1,17 +1,18 @@
 import type { ColumnType } from 'kysely';
 
+type Read<T> = ColumnType<T, never, never>;
+
+/** Written by favour_fold_rollup_changes only (beacons and checkouts record entries); the app reads it. */
 export interface WidgetDailyCounterTable {
-  publication_id: number;
+  publication_id: Read<number>;
   /** The publication's local date (its time zone) when the beacon arrived, as YYYY-MM-DD. */
-  day: ColumnType<string, string, string>;
-  article_url: string;
+  day: Read<string>;
+  article_url: Read<string>;
   /** '' when the appeal had no variant. */
-  variant: string;
-  /** Reports sum over shards; see the migration. */
-  shard: ColumnType<number, number | undefined, number>;
-  impressions: ColumnType<number, number | undefined, number>;
-  clicks: ColumnType<number, number | undefined, number>;
-  /** Checkouts started from the article that day, and how many of those were paid (kept by a trigger). */
-  checkouts: ColumnType<number, number | undefined, number>;
-  paid: ColumnType<number, number | undefined, number>;
+  variant: Read<string>;
+  impressions: Read<number>;
+  clicks: Read<number>;
+  /** Checkouts started from the article that day, and how many of those were paid. */
+  checkouts: Read<number>;
+  paid: Read<number>;
 }

@@ -102,11 +102,10 @@ describe('favour CLI', () => {
     await expect(run('supporter', 'export', 'demo', someone.email)).rejects.toThrow(/No supporter/);
   });
 
-  it('verifies, folds and rebuilds the report rollups', async () => {
+  it('verifies and rebuilds the report rollups', async () => {
     const verified = await run('rollups', 'verify', 'demo');
     expect(verified.out.split('\n')).toEqual(expect.arrayContaining(['ok   payment_daily_totals', 'ok   article_monthly_totals', 'ok   variant_daily_funnel']));
     expect(verified.out).not.toContain('FAIL');
-    expect((await run('rollups', 'fold')).out).toMatch(/^folded 2 publication\(s\): \d+ rollup rows merged away in \d+ ms$/);
 
     const { openDatabase } = await import('../../../src/db/create-database.js');
     const database = await openDatabase({ databaseUrl: undefined, dataDir });
@@ -117,7 +116,7 @@ describe('favour CLI', () => {
     await expect(cli.parseAsync(['node', 'favour', 'rollups', 'verify', 'demo'])).rejects.toThrow(/1 rollup\(s\) differ .*favour rollups rebuild demo/);
     expect(printed).toContainEqual(expect.stringMatching(/^FAIL article_monthly_funnel: \d+ rows differ$/));
 
-    expect((await run('rollups', 'rebuild', 'demo')).out).toBe('rebuilt the rollups of demo');
+    expect((await run('rollups', 'rebuild', 'demo')).out).toMatch(/^rebuilt the rollups of demo in \d+ ms$/);
     expect((await run('rollups', 'verify', 'demo')).out).not.toContain('FAIL');
     await expect(run('rollups', 'verify', 'nope')).rejects.toThrow(/No publication with slug "nope"/);
   }, 60_000);
