@@ -2,9 +2,10 @@
 // (catastrophically backtracking) regular expressions out of the code, after a
 // security review found a ReDoS in a log-redaction regex.
 //
-// typescript-eslint is used as the parser only: no type-aware rules, so the run
-// stays fast. Its recommended rule sets are for a later change; its plugin is
-// registered so that existing `eslint-disable` comments naming its rules resolve.
+// typescript-eslint parses the TypeScript and, with the project's types, checks
+// what the compiler does not: promises nobody awaits or handles (a failure there
+// is silent), promises passed where a callback's result is ignored, and unused
+// variables.
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
@@ -59,6 +60,19 @@ export default [
       // The core rule does not understand TypeScript (type-only uses, overload
       // and declaration parameters); typescript-eslint's version comes later.
       "no-unused-vars": "off",
+    },
+  },
+  {
+    name: "favour/type-aware",
+    files: TS_FILES,
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
     },
   },
   {

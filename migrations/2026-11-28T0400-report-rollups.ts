@@ -6,8 +6,7 @@ import { type Kysely, sql } from 'kysely';
 // transaction, and daily totals are split into shards (by backend) so concurrent webhooks of one day
 // do not queue on a single row; reports sum the shards.
 
-// Exported so a later migration's down() can put these bodies back.
-export const PAYMENT_ROLLUP_FUNCTION = `CREATE FUNCTION favour_payment_rollup(p payments, sign integer) RETURNS void LANGUAGE plpgsql AS $$
+const PAYMENT_ROLLUP_FUNCTION = `CREATE FUNCTION favour_payment_rollup(p payments, sign integer) RETURNS void LANGUAGE plpgsql AS $$
   DECLARE
     d date;
     lost bigint;
@@ -30,7 +29,7 @@ export const PAYMENT_ROLLUP_FUNCTION = `CREATE FUNCTION favour_payment_rollup(p 
       payments = t.payments + excluded.payments, one_off = t.one_off + excluded.one_off, gross = t.gross + excluded.gross,
       refunded = t.refunded + excluded.refunded, disputed = t.disputed + excluded.disputed;
   END $$`;
-export const REBUILD_ROLLUPS_FUNCTION = `CREATE FUNCTION favour_rebuild_rollups(pub integer) RETURNS void LANGUAGE plpgsql AS $$
+const REBUILD_ROLLUPS_FUNCTION = `CREATE FUNCTION favour_rebuild_rollups(pub integer) RETURNS void LANGUAGE plpgsql AS $$
   DECLARE
     p payments;
   BEGIN
@@ -40,7 +39,7 @@ export const REBUILD_ROLLUPS_FUNCTION = `CREATE FUNCTION favour_rebuild_rollups(
       PERFORM favour_payment_rollup(p, 1);
     END LOOP;
   END $$`;
-export const WIDGET_COUNTER_FUNCTION = `CREATE FUNCTION favour_widget_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+const WIDGET_COUNTER_FUNCTION = `CREATE FUNCTION favour_widget_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     INSERT INTO widget_daily_totals AS t (publication_id, day, shard, impressions, clicks, checkouts, paid)
     VALUES (NEW.publication_id, NEW.day, (pg_backend_pid() % 16)::smallint,
@@ -54,7 +53,7 @@ export const WIDGET_COUNTER_FUNCTION = `CREATE FUNCTION favour_widget_counter_ch
     RETURN NULL;
   END $$`;
 
-export const REFRESH_SUPPORTER_TOTALS_FUNCTION = `CREATE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
+const REFRESH_SUPPORTER_TOTALS_FUNCTION = `CREATE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
   BEGIN
     DELETE FROM supporter_totals WHERE supporter_id = sid;
     INSERT INTO supporter_totals (supporter_id, currency, payments, gross, refunded)

@@ -1,12 +1,14 @@
 import { type Kysely, sql } from 'kysely';
-import { REFRESH_SUPPORTER_TOTALS_FUNCTION } from './2026-11-28T0400-report-rollups.js';
 
 // Two transactions refreshing one supporter's totals at once (two events about the same reader on two
 // servers) both deleted its rows and both inserted them again: the second commit failed on the
 // primary key, however often it was retried (found by the two-server hardening test). Locking the
 // supporter first makes them take turns; the second then recomputes from what the first committed.
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql`CREATE OR REPLACE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
+// Frozen: literal SQL, exactly what this migration ran when it was written (it used to build it from helpers and
+// from an earlier migration's exports, which a later edit could have changed under it).
+
+const upStatements = [
+  `CREATE OR REPLACE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
   BEGIN
     PERFORM 1 FROM supporters WHERE id = sid FOR UPDATE;
     DELETE FROM supporter_totals WHERE supporter_id = sid;
@@ -17,9 +19,27 @@ export async function up(db: Kysely<any>): Promise<void> {
       first_paid_at = (SELECT min(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded'),
       last_paid_at = (SELECT max(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded')
     WHERE id = sid;
-  END $$`.execute(db);
+  END $$`,
+];
+
+const downStatements = [
+  `CREATE OR REPLACE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM supporter_totals WHERE supporter_id = sid;
+    INSERT INTO supporter_totals (supporter_id, currency, payments, gross, refunded)
+      SELECT sid, currency, count(*), sum(amount), sum(refunded_amount)
+      FROM payments WHERE supporter_id = sid AND base_status = 'succeeded' GROUP BY currency;
+    UPDATE supporters SET
+      first_paid_at = (SELECT min(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded'),
+      last_paid_at = (SELECT max(paid_at) FROM payments WHERE supporter_id = sid AND base_status = 'succeeded')
+    WHERE id = sid;
+  END $$`,
+];
+
+export async function up(db: Kysely<any>): Promise<void> {
+  for (const statement of upStatements) await sql.raw(statement).execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql.raw(REFRESH_SUPPORTER_TOTALS_FUNCTION.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')).execute(db);
+  for (const statement of downStatements) await sql.raw(statement).execute(db);
 }

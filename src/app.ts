@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
-  app.use(pageRoutes({ db, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
+  app.use(pageRoutes({ publications, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -7,7 +7,6 @@ import { parseDuration } from './reconcile/duration.js';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const optionalString = z.preprocess(blankToUndefined, z.string().optional());
 
 const limitSpec = z.string().refine((text) => {
   try {

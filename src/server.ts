@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { createApiKey } from './api-keys/api-key.service.js';
 import type { Db } from './db/database.js';
@@ -11,7 +13,7 @@ import { type DatabaseHandle, openDatabase } from './db/create-database.js';
 import { rateLimitsIn, type RateLimitStore } from './http/rate-limit.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './ops/metrics.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
 import { ensureDemoPublication } from './publications/publication.service.js';
 import { createStripeClient, STRIPE_API_VERSION } from './stripe/stripe-client.js';
 import { countInbox, INBOX_CHANNEL } from './webhooks/event-inbox.repository.js';
@@ -19,11 +21,46 @@ import { createPublicationCache, PUBLICATIONS_CHANNEL } from './publications/pub
 import { createWidgetCounterBuffer } from './widget/widget-counter-buffer.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
 
+/** The server's steps, in order; each is a small function below. */
 async function main(): Promise<void> {
-  let config;
+  const config = readConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  const database = await openMigratedDatabase(config, logger);
+  const demo = config.nodeEnv !== 'production' ? await ensureDemoPublication(database.db, config.publicUrl) : undefined;
+  const stripe = stripeClientOf(config, logger);
+  const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
+  const background = await startBackgroundWork(config, database, metrics, logger);
+  const rateLimitStore = await openRateLimitStore(config, database, logger);
+  const app = createApp({
+    db: database.db,
+    pgPool: database.pgPool,
+    stripe,
+    logger,
+    metrics,
+    config,
+    rateLimits: rateLimitsIn(rateLimitStore.store, config.rateLimits),
+    webhookApplier: background.applier,
+    publications: background.publications,
+    widgetCounters: background.widgetCounters,
+  });
+  const server = listen(app, config, logger);
+  const stopReconciling =
+    stripe && config.reconcileIntervalSeconds > 0
+      ? scheduleReconciliation({ database, stripe, logger, now: () => new Date(), applier: background.applier }, config.reconcileIntervalSeconds)
+      : () => {};
+  if (demo) void welcomeNewcomer(database.db, demo, config, logger, background.applier);
+  stopGracefullyOnSignals(server, config, logger, async () => {
+    stopReconciling();
+    await background.stop();
+    await rateLimitStore.close();
+    await database.close().catch((err) => logger.error({ err }, 'error closing the database'));
+  });
+}
+
+function readConfigOrExit(): Config {
   try {
     loadDotEnv();
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -31,7 +68,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+}
+
+async function openMigratedDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -40,14 +79,21 @@ async function main(): Promise<void> {
   });
   const applied = await migrateToLatest(database.db);
   logger.info({ database: database.kind, applied }, 'database ready');
+  return database;
+}
 
-  const demo = config.nodeEnv !== 'production' ? await ensureDemoPublication(database.db, config.publicUrl) : undefined;
-
+function stripeClientOf(config: Config, logger: Logger): Stripe | undefined {
   const stripe = createStripeClient(config);
   if (!stripe) logger.warn('STRIPE_SECRET_KEY is not set: everything works except payments (POST /api/checkout answers 503)');
   if (!config.stripeWebhookSecret) logger.warn('STRIPE_WEBHOOK_SECRET is not set: POST /webhooks/stripe answers 503');
+  return stripe;
+}
 
-  const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
+/**
+ * What runs beside the requests: the webhook applier (woken by any instance through LISTEN), the publications
+ * held in memory (dropped on any instance's change) and the beacon counts flushed every second.
+ */
+async function startBackgroundWork(config: Config, database: DatabaseHandle, metrics: Metrics, logger: Logger) {
   // The embedded database has one connection: batches there take turns anyway.
   const concurrency = database.pgPool ? config.webhookApplierConcurrency : 1;
   const applier = createWebhookApplier({ db: database.db, logger, metrics, concurrency });
@@ -57,25 +103,36 @@ async function main(): Promise<void> {
   const stopWatchingPublications = await database.listen(PUBLICATIONS_CHANNEL, publications.invalidate, onTrouble);
   const widgetCounters = createWidgetCounterBuffer(database.db, logger);
   applier.wake(); // events stored before a restart
-  const rateLimitStore = await openRateLimitStore(config, database, logger);
-  const rateLimits = rateLimitsIn(rateLimitStore.store, config.rateLimits);
-  const app = createApp({ db: database.db, pgPool: database.pgPool, stripe, logger, metrics, config, rateLimits, webhookApplier: applier, publications, widgetCounters });
-  const server: Server = app.listen(config.port, () => {
+  return {
+    applier,
+    publications,
+    widgetCounters,
+    async stop() {
+      await stopListening();
+      await stopWatchingPublications();
+      // Beacon counts held in memory are written before the database closes: exact across a restart.
+      await widgetCounters.stop();
+      // The batch under way commits or rolls back; anything still pending is applied after the restart.
+      await applier.stop();
+    },
+  };
+}
+
+function listen(app: Express, config: Config, logger: Logger): Server {
+  const server = app.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
   server.keepAliveTimeout = 65_000;
-  const stopReconciling =
-    stripe && config.reconcileIntervalSeconds > 0
-      ? scheduleReconciliation({ database, stripe, logger, now: () => new Date(), applier }, config.reconcileIntervalSeconds)
-      : () => {};
-  if (demo) void welcomeNewcomer(database.db, demo, config, logger, applier);
+  return server;
+}
 
+/** SIGTERM or SIGINT: stop taking connections, finish the requests in flight (up to SHUTDOWN_TIMEOUT_MS), then `stop`. */
+function stopGracefullyOnSignals(server: Server, config: Config, logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    stopReconciling();
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
@@ -87,14 +144,7 @@ async function main(): Promise<void> {
     closeIdle.unref();
     server.close(async () => {
       clearInterval(closeIdle);
-      // The batch under way commits or rolls back; anything still pending is applied after the restart.
-      await stopListening();
-      await stopWatchingPublications();
-      // Beacon counts held in memory are written before the database closes: exact across a restart.
-      await widgetCounters.stop();
-      await applier.stop();
-      await rateLimitStore.close();
-      await database.close().catch((err) => logger.error({ err }, 'error closing the database'));
+      await stop();
       logger.info('stopped');
       process.exit(0);
     });

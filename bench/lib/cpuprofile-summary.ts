@@ -21,7 +21,7 @@ function groupOf(url: string): string {
   if (!url) return '(native/vm)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return url.replace(/^node:(internal\/)?/, 'node:').split('/')[0]!;
+  if (url.startsWith('node:')) return url.replace(/^node:(?:internal\/)?/, 'node:').split('/')[0]!;
   const own = /\/((?:src|migrations|bench)\/.*)$/.exec(url);
   return own ? own[1]! : url;
 }

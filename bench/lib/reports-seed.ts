@@ -447,11 +447,10 @@ export async function verifySeed(url: string, publicationId: number): Promise<{ 
   const PUB = publicationId;
   try {
     await client.query(`SET TIME ZONE '${TIME_ZONE}'`);
-    const { m0, m1, d } = (
+    const { m0, m1 } = (
       await client.query(`SELECT to_char(date_trunc('month', (now() AT TIME ZONE '${TIME_ZONE}')::date - 40), 'YYYY-MM-DD') AS m0,
-        to_char(date_trunc('month', (now() AT TIME ZONE '${TIME_ZONE}')::date - 40) + interval '1 month', 'YYYY-MM-DD') AS m1,
-        to_char((now() AT TIME ZONE '${TIME_ZONE}')::date - 45, 'YYYY-MM-DD') AS d`)
-    ).rows[0] as { m0: string; m1: string; d: string };
+        to_char(date_trunc('month', (now() AT TIME ZONE '${TIME_ZONE}')::date - 40) + interval '1 month', 'YYYY-MM-DD') AS m1`)
+    ).rows[0] as { m0: string; m1: string };
     const fromTs = `('${m0}'::date::timestamp AT TIME ZONE '${TIME_ZONE}')`;
     const toTs = `('${m1}'::date::timestamp AT TIME ZONE '${TIME_ZONE}')`;
 

@@ -24,7 +24,6 @@ export const settings = {
   /** Concurrent HTTP connections of the load generator, DB connections of the floor and of the server's pool. */
   concurrency: intFromEnv('BENCH_CONCURRENCY', 32, 1, 256),
   webhookEvents: intFromEnv('BENCH_EVENTS', 20_000, 100, 500_000),
-  webhookWarmup: intFromEnv('BENCH_WARMUP_EVENTS', 1_000, 0, 100_000),
   checkoutRequests: intFromEnv('BENCH_CHECKOUT_REQUESTS', 15_000, 100, 500_000),
   checkoutWarmup: intFromEnv('BENCH_CHECKOUT_WARMUP', 1_000, 1, 100_000),
   /**
@@ -40,8 +39,6 @@ export const settings = {
    * every request, as in production, with limits nothing reaches; 'off' removes them from the path.
    */
   checkoutRateLimits: (process.env.BENCH_CHECKOUT_RATE_LIMITS?.trim() === 'off' ? 'off' : 'untripped') as 'off' | 'untripped',
-  /** Also run the webhook load against the compiled server (as `npm start` runs it) for its RSS; 0 skips it. */
-  compiledRun: process.env.BENCH_COMPILED?.trim() !== '0',
   /** LOG_LEVEL of the server child (warn: no per-request lines, as in a quiet production). */
   serverLogLevel: process.env.BENCH_LOG_LEVEL?.trim() || 'warn',
   /** Extra environment for the server child, "NAME=value NAME2=value2" (experiments: REDIS_URL, DATABASE_POOL_SIZE …). */

@@ -1,17 +1,14 @@
 import { sql } from 'kysely';
-import type { Db, DbExecutor } from '../db/database.js';
+import type { DbExecutor } from '../db/database.js';
 import type { NewCheckoutSessionRow } from '../db/tables/checkout-session.table.js';
-import { foldRollupChanges } from '../rollups/rollup.repository.js';
 
 /**
- * Records a session we just created, and counts it in the funnel, in one transaction; a retried request that
- * got the same session back records nothing new.
+ * Records a session we just created; a retried request that got the same session back records nothing new.
+ * Its funnel entry is added up within a second, by the next beacon flush or applier batch: every checkout
+ * of a day counts in that day's row, and adding it here would make concurrent checkouts queue on it.
  */
-export async function insertCheckoutSession(db: Db, session: NewCheckoutSessionRow): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('checkout_sessions').values(session).onConflict((oc) => oc.column('id').doNothing()).execute();
-    await foldRollupChanges(trx);
-  });
+export async function insertCheckoutSession(db: DbExecutor, session: NewCheckoutSessionRow): Promise<void> {
+  await db.insertInto('checkout_sessions').values(session).onConflict((oc) => oc.column('id').doNothing()).execute();
 }
 
 /**

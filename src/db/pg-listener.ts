@@ -20,14 +20,13 @@ export function listenOnPool(pool: pg.Pool, channel: string, onNotify: () => voi
       connected.on('notification', (message) => {
         if (message.channel === channel) onNotify();
       });
-      let lost = false;
       connected.on('error', (err) => {
-        // A dying connection may report more than one error; it goes back to the pool once.
-        if (lost) return;
-        lost = true;
+        // Only while this connection is ours: a dying one may report more than one error, and one handed back
+        // to the pool by stop() is the pool's to close.
+        if (client !== connected) return;
+        client = undefined;
         onTrouble(`LISTEN ${channel}: connection lost (${err.message}); listening again shortly`);
         connected.release(err);
-        if (client === connected) client = undefined;
         schedule();
       });
       await connected.query(`LISTEN ${channel}`);

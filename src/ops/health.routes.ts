@@ -1,13 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
-import { migrationsAreCurrent } from '../db/migrate.js';
 import { HttpError } from '../http/http-error.js';
-import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
-import { countInbox } from '../webhooks/event-inbox.repository.js';
 import type { Metrics } from './metrics.js';
+import { checkReadiness } from './readiness.service.js';
 
 export interface OpsDeps {
   db: Db;
@@ -29,36 +26,8 @@ export function opsRoutes(deps: OpsDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const database = await sql`SELECT 1`.execute(deps.db).then(
-      () => true,
-      (err: Error) => {
-        deps.logger.warn({ err: err.message }, 'readiness: the database does not answer');
-        return false;
-      },
-    );
-    const migrations = database && (await migrationsAreCurrent(deps.db));
-    const ready = database && migrations;
-    // Details only: a late reconciliation does not make the instance unready.
-    const reconcile = ready ? await lastReconcileRuns(deps.db).catch(() => undefined) : undefined;
-    const inbox = ready ? await countInbox(deps.db).catch(() => undefined) : undefined;
-    const lastRun = reconcile?.lastRun;
-    const runStatus = !lastRun ? undefined : lastRun.error !== null ? 'failed' : lastRun.finished_at ? 'succeeded' : 'running';
-    res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not_ready',
-      checks: { database: database ? 'ok' : 'unreachable', migrations: migrations ? 'ok' : database ? 'pending' : 'unknown' },
-      // A backlog draining is no reason to take the instance out of rotation: details only.
-      webhooks: inbox
-        ? {
-            pending: inbox.pending,
-            failed: inbox.failed,
-            oldest_pending_seconds: inbox.oldestPendingAt ? Math.max(0, Math.round((Date.now() - inbox.oldestPendingAt.getTime()) / 1000)) : 0,
-          }
-        : null,
-      reconcile: {
-        last_success_at: reconcile?.lastSuccess?.finished_at ?? null,
-        last_run: lastRun ? { started_at: lastRun.started_at, finished_at: lastRun.finished_at, status: runStatus, applied: lastRun.applied } : null,
-      },
-    });
+    const readiness = await checkReadiness(deps.db, deps.logger);
+    res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
   });
   router.get('/metrics', async (req, res) => {
     if (deps.metricsToken !== undefined) {

@@ -1,12 +1,11 @@
 import express, { type Request, type RequestHandler, Router } from 'express';
 import helmet from 'helmet';
-import type { Db } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import type { Interval } from '../db/tables/publication.table.js';
-import type { HttpError } from '../http/http-error.js';
+import { HttpError } from '../http/http-error.js';
 import { clientKey, isRateLimited, type RateLimit } from '../http/rate-limit.js';
 import { articleUrlFor } from '../publications/article-url.js';
-import { findPublicationBySlug, listPublications } from '../publications/publication.repository.js';
+import type { PublicationCache } from '../publications/publication-cache.js';
 import { widgetSettingsOf } from '../publications/publication.service.js';
 import { fill, PAGE_STRINGS, resolveLang } from '../widget/i18n.js';
 import { widgetLang } from '../widget/widget.service.js';
@@ -19,7 +18,7 @@ import { renderMessagePage, renderThanksPage } from './thanks.page.js';
 import { PORTAL_PASS_SECONDS, type ThanksService } from './thanks.service.js';
 
 export interface PageDeps {
-  db: Db;
+  publications: PublicationCache;
   thanks: ThanksService;
   /** GET /thanks and POST /billing-portal per client. */
   pagesRateLimit: RateLimit;
@@ -66,6 +65,13 @@ export const pageSecurityHeaders = helmet({
 const queryString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Server-rendered pages that work without JavaScript. */
+/** The :publication of a path; NUL, which no slug and no database text can hold, is refused as the database would. */
+function slugParam(req: Request): string {
+  const slug = String(req.params.publication);
+  if (slug.includes('\0')) throw new HttpError(400, 'invalid_request', 'The request contains characters that are not allowed (such as NUL).');
+  return slug;
+}
+
 export function pageRoutes(deps: PageDeps): Router {
   const router = Router();
 
@@ -78,13 +84,13 @@ export function pageRoutes(deps: PageDeps): Router {
     res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(PAGE_CSS);
   });
   router.get('/assets/theme/:publication.css', async (req, res) => {
-    const publication = await findPublicationBySlug(deps.db, String(req.params.publication));
+    const publication = await deps.publications.bySlug(slugParam(req));
     const accent = publication ? widgetSettingsOf(publication).accent : '#0b5cad';
     res.set('Cache-Control', 'public, max-age=300').type('text/css').send(`:root{--accent:${accent};--on-accent:${textColourOn(accent)}}`);
   });
 
   router.get('/', pageSecurityHeaders, async (_req, res) => {
-    const publications = await listPublications(deps.db);
+    const publications = await deps.publications.all();
     res.type('html').send(
       page(
         { title: 'favour' },
@@ -102,7 +108,7 @@ export function pageRoutes(deps: PageDeps): Router {
   });
 
   router.get('/donate/:publication', pageSecurityHeaders, async (req, res) => {
-    const publication = await findPublicationBySlug(deps.db, String(req.params.publication));
+    const publication = await deps.publications.bySlug(slugParam(req));
     const lang = publication ? widgetLang(publication, queryString(req.query.lang) ?? req.acceptsLanguages()[0]) : (resolveLang(queryString(req.query.lang)) ?? 'en');
     if (!publication) {
       res.status(404).type('html').send(renderMessagePage('404', PAGE_STRINGS[lang].not_found, lang));

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import type { PublicationInput } from './publication.schema.js';

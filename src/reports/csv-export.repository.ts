@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { type BatchSource, readInBatches } from '../db/read-in-batches.js';
-import { donationConditions, LIVE_MEMBERSHIP, supporterConditions } from './report-conditions.js';
+import { donationConditions, LIVE_MEMBERSHIP, supporterConditions } from './report-conditions.repository.js';
 import type { DateRange } from './report-query.schema.js';
 import type { DonationFilters, ReportScope, SupporterFilters } from './report.repository.js';
 

@@ -1,4 +1,7 @@
+import type { SupportersPage } from './report-types.js';
+import type { BatchSource } from '../db/read-in-batches.js';
 import { HttpError } from '../http/http-error.js';
+import { exportDonations, exportSupporters } from './csv-export.repository.js';
 import { rangeFor, type ReportContext } from './report.service.js';
 import * as repo from './report.repository.js';
 
@@ -45,8 +48,11 @@ export function supporterFilters(ctx: ReportContext, q: SupportersQuery): repo.S
   };
 }
 
+/** An instant as the JSON carries it (what res.json would make of a Date). */
+const iso = (at: Date | null): string | null => (at === null ? null : at.toISOString());
+
 /** GET /api/reports/supporters */
-export async function supporters(ctx: ReportContext, q: SupportersQuery) {
+export async function supporters(ctx: ReportContext, q: SupportersQuery): Promise<SupportersPage> {
   const scope = { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone };
   const rows = await repo.listSupporters(ctx.db, scope, supporterFilters(ctx, q), { afterId: decodeCursor(q.cursor), limit: q.limit + 1, order: q.order });
   const page = rows.slice(0, q.limit);
@@ -61,8 +67,8 @@ export async function supporters(ctx: ReportContext, q: SupportersQuery) {
         id: s.id,
         email: s.email,
         name: s.name,
-        first_supported_at: s.first_paid_at,
-        last_supported_at: s.last_paid_at,
+        first_supported_at: iso(s.first_paid_at),
+        last_supported_at: iso(s.last_paid_at),
         lifetime: Object.fromEntries(
           totals
             .filter((t) => t.supporter_id === s.id)
@@ -75,9 +81,9 @@ export async function supporters(ctx: ReportContext, q: SupportersQuery) {
               amount: m.amount,
               currency: m.currency,
               interval: m.interval,
-              current_period_end: m.current_period_end,
+              current_period_end: iso(m.current_period_end),
               cancel_at_period_end: m.cancel_at_period_end,
-              started_at: m.started_at,
+              started_at: iso(m.started_at),
             }
           : null,
       };
@@ -139,4 +145,15 @@ export async function donations(ctx: ReportContext, q: DonationsQuery) {
     donations: page.map(donationJson),
     next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null,
   };
+}
+
+/** GET /api/reports/supporters.csv: the supporters matching the query, read in batches. */
+export function supporterExportRows(source: BatchSource, ctx: ReportContext, q: SupportersQuery) {
+  return exportSupporters(source, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, supporterFilters(ctx, q));
+}
+
+/** GET /api/reports/donations.csv: the payments of the query's range, read in batches, and that range. */
+export function donationExportRows(source: BatchSource, ctx: ReportContext, q: DonationsQuery) {
+  const range = rangeFor(ctx, q);
+  return { range, rows: exportDonations(source, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, range, donationFilters(q)) };
 }

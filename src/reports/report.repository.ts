@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import { addDays, type DateRange, daysBetween, nextMonth } from './report-query.schema.js';
-import { donationConditions, endOf, LIVE_MEMBERSHIP, startOf, supporterConditions } from './report-conditions.js';
+import { donationConditions, endOf, LIVE_MEMBERSHIP, startOf, supporterConditions } from './report-conditions.repository.js';
 
 /** A publication's report scope: its id and the time zone its days are counted in. */
 export interface ReportScope {

@@ -2,16 +2,14 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { BatchSource } from '../db/read-in-batches.js';
-import type { PublicationRow } from '../db/tables/publication.table.js';
 import { requireApiKey } from '../http/api-key-auth.js';
 import { HttpError } from '../http/http-error.js';
 import { parseInput } from '../http/validation.js';
 import { eraseSupporterByEmail, exportSupporter } from '../supporters/supporter-privacy.service.js';
 import { DONATION_CSV_HEADER, donationCsvLine, streamCsv, SUPPORTER_CSV_HEADER, supporterCsvLines } from './csv-export.js';
-import { exportDonations, exportSupporters } from './csv-export.repository.js';
-import { donationFilters, donations, supporterFilters, supporters } from './report-lists.service.js';
+import { donationExportRows, donations, supporterExportRows, supporters } from './report-lists.service.js';
 import { articlesQuerySchema, donationsQuerySchema, rangeQuerySchema, supportersQuerySchema, timeseriesQuerySchema } from './report-query.schema.js';
-import { articles, rangeFor, type ReportContext, summary, timeseries } from './report.service.js';
+import { articles, type ReportContext, reportContextFor, summary, timeseries } from './report.service.js';
 
 const emailSchema = z.object({ email: z.email('must be an e-mail address').max(254), publication: z.string().max(63).optional() }).strict();
 
@@ -21,11 +19,9 @@ export function reportRoutes(deps: { db: Db; now: () => Date; pgPool?: BatchSour
   const auth = requireApiKey(deps.db, deps.now);
 
   async function context(res: express.Response): Promise<ReportContext> {
-    const key = res.locals.apiKey!;
-    const publication = await deps.db.selectFrom('publications').selectAll().where('id', '=', key.publicationId).executeTakeFirst();
-    if (!publication) throw new HttpError(403, 'forbidden', 'The publication of this API key no longer exists.');
+    const ctx = await reportContextFor(deps.db, res.locals.apiKey!.publicationId, deps.now());
     res.set('Cache-Control', 'private, no-store');
-    return { db: deps.db, publication: publication as PublicationRow, now: deps.now() };
+    return ctx;
   }
 
   router.get('/api/reports/summary', auth, async (req, res) => {
@@ -56,15 +52,14 @@ export function reportRoutes(deps: { db: Db; now: () => Date; pgPool?: BatchSour
   router.get('/api/reports/supporters.csv', auth, async (req, res) => {
     const query = parseInput(supportersQuerySchema, req.query, {}, 'query');
     const ctx = await context(res);
-    const rows = exportSupporters(deps, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, supporterFilters(ctx, query));
+    const rows = supporterExportRows(deps, ctx, query);
     await streamCsv(res, `${ctx.publication.slug}-supporters.csv`, SUPPORTER_CSV_HEADER, rows, supporterCsvLines);
   });
 
   router.get('/api/reports/donations.csv', auth, async (req, res) => {
     const query = parseInput(donationsQuerySchema, req.query, {}, 'query');
     const ctx = await context(res);
-    const range = rangeFor(ctx, query);
-    const rows = exportDonations(deps, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, range, donationFilters(query));
+    const { range, rows } = donationExportRows(deps, ctx, query);
     await streamCsv(res, `${ctx.publication.slug}-donations-${range.from}-${range.to}.csv`, DONATION_CSV_HEADER, rows, donationCsvLine);
   });
 

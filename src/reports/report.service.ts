@@ -1,6 +1,7 @@
-import type { DbExecutor } from '../db/database.js';
+import type { Db, DbExecutor } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
+import { findPublicationById } from '../publications/publication.repository.js';
 import { localDay } from '../widget/widget.service.js';
 import {
   addDays,
@@ -11,7 +12,7 @@ import {
   resolveRange,
 } from './report-query.schema.js';
 import * as repo from './report.repository.js';
-import type { CurrencySummary } from './report-types.js';
+import type { ArticlesReport, CurrencySummary, Summary, TimeSeries } from './report-types.js';
 
 export interface ReportContext {
   db: DbExecutor;
@@ -22,6 +23,13 @@ export interface ReportContext {
 const scopeOf = (p: PublicationRow): repo.ReportScope => ({ publicationId: p.id, timeZone: p.time_zone });
 
 /** Validated range in the publication's days; 400 naming the parameter when it is unusable. */
+/** The context of a request made with an API key: its publication, which must still exist (else 403). */
+export async function reportContextFor(db: Db, publicationId: number, now: Date): Promise<ReportContext> {
+  const publication = await findPublicationById(db, publicationId);
+  if (!publication) throw new HttpError(403, 'forbidden', 'The publication of this API key no longer exists.');
+  return { db, publication, now };
+}
+
 export function rangeFor(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }): DateRange {
   const range = resolveRange(query, localDay(ctx.now, ctx.publication.time_zone));
   if (range.from > range.to) throw new HttpError(400, 'invalid_request', 'from: must not be after to.', 'from');
@@ -32,10 +40,8 @@ export function rangeFor(ctx: ReportContext, query: { from?: string | undefined;
 const rate = (part: number, whole: number): number | null => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : null);
 const mrrOf = (twelfths: number): number => Math.round(twelfths / 12);
 
-export type { CurrencySummary } from './report-types.js';
-
 /** GET /api/reports/summary */
-export async function summary(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }) {
+export async function summary(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }): Promise<Summary> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
   const [totals, newSupporters, members, churned, funnel] = await Promise.all([
@@ -121,7 +127,7 @@ function buckets(range: DateRange, interval: 'day' | 'week' | 'month'): string[]
 type Metric = 'revenue' | 'supporters' | 'members' | 'mrr';
 
 /** GET /api/reports/timeseries: one point per bucket, empty buckets included. */
-export async function timeseries(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined; metric: Metric; interval: 'day' | 'week' | 'month' }) {
+export async function timeseries(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined; metric: Metric; interval: 'day' | 'week' | 'month' }): Promise<TimeSeries> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
   const periods = buckets(range, query.interval);
@@ -129,7 +135,7 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
   const at = (day: string) => index.get(bucketStart(day, query.interval))!;
   const codes = Object.keys(ctx.publication.currencies);
   const zeros = () => Object.fromEntries(codes.map((c) => [c, 0])) as Record<string, number>;
-  const head = { publication: ctx.publication.slug, time_zone: ctx.publication.time_zone, from: range.from, to: range.to, metric: query.metric, interval: query.interval };
+  const head = { publication: ctx.publication.slug, time_zone: ctx.publication.time_zone, from: range.from, to: range.to, interval: query.interval };
 
   if (query.metric === 'revenue') {
     const points = periods.map((period) => ({ period, gross: zeros(), refunded: zeros(), net: zeros(), payments: 0 }));
@@ -140,7 +146,7 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
       p.net[row.currency] = (p.net[row.currency] ?? 0) + row.gross - row.refunded - row.disputed;
       p.payments += row.payments;
     }
-    return { ...head, points };
+    return { ...head, metric: 'revenue', points };
   }
 
   if (query.metric === 'supporters') {
@@ -149,7 +155,7 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
     for (const row of daily) points[at(row.day)]!.new_supporters += row.count;
     let total = before;
     for (const p of points) p.total_supporters = total += p.new_supporters;
-    return { ...head, points };
+    return { ...head, metric: 'supporters', points };
   }
 
   // members and mrr: the paying members at the start of the range, then each day's starts and ends.
@@ -166,22 +172,22 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
   let members = base.reduce((n, r) => n + r.members, 0);
   const twelfths = zeros();
   for (const r of base) twelfths[r.currency] = (twelfths[r.currency] ?? 0) + r.twelfths;
-  const points = periods.map((period, i) => {
+  const steps = periods.map((period, i) => {
     members += started[i]! - ended[i]!;
     for (const [code, delta] of Object.entries(twelfthsDelta[i]!)) twelfths[code] = (twelfths[code] ?? 0) + delta;
     const mrr = Object.fromEntries(Object.entries(twelfths).map(([code, t]) => [code, mrrOf(t)]));
-    return query.metric === 'members'
-      ? { period, active_members: members, new_members: started[i]!, churned_members: ended[i]! }
-      : { period, mrr };
+    return { period, active_members: members, new_members: started[i]!, churned_members: ended[i]!, mrr };
   });
-  return { ...head, points };
+  return query.metric === 'members'
+    ? { ...head, metric: 'members', points: steps.map(({ mrr: _mrr, ...point }) => point) }
+    : { ...head, metric: 'mrr', points: steps.map(({ period, mrr }) => ({ period, mrr })) };
 }
 
 /** GET /api/reports/articles: funnel and revenue per article and per copy variant. */
 export async function articles(
   ctx: ReportContext,
   query: { from?: string | undefined; to?: string | undefined; limit: number; sort: 'revenue' | 'impressions' | 'paid' | 'conversion' },
-) {
+): Promise<ArticlesReport> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
   const [byArticle, byVariant] = await Promise.all([

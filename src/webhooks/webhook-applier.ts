@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import type { Db, DbExecutor } from '../db/database.js';
 import { isRetryableTransactionError } from '../db/database-errors.js';
+import { isLockTimeout, savepoint, setLockTimeout } from '../db/transaction-control.js';
 import { redactEmails } from '../http/redact.js';
 import type { Metrics } from '../ops/metrics.js';
 import { foldRollupChanges } from '../rollups/rollup.repository.js';
@@ -42,8 +42,6 @@ const FIRST_RETRY_SECONDS = 5;
  * costs Postgres' deadlock_timeout (1 s) to find.
  */
 const LOCK_WAIT = '50ms';
-/** lock_not_available: the wait above ran out. */
-const isLockTimeout = (err: unknown) => (err as { code?: string } | undefined)?.code === '55P03';
 const MAX_RETRY_SECONDS = 3600;
 
 /** 5 s, 10 s, 20 s … doubling up to an hour: a broken handler is retried, and never hammered. */
@@ -71,22 +69,22 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
 
   async function applyOne(trx: DbExecutor, due: DueEvent): Promise<Attempt | undefined> {
     const event = due.payload as Stripe.Event;
-    await sql`SAVEPOINT apply_event`.execute(trx);
+    await savepoint.set(trx, 'apply_event');
     try {
       const result = await applyEvent(trx, event);
       const appliedAt = now();
       await markEventApplied(trx, due.id, result.outcome, result.publicationId, appliedAt);
-      await sql`RELEASE SAVEPOINT apply_event`.execute(trx);
+      await savepoint.release(trx, 'apply_event');
       return { type: event.type, outcome: result.outcome, lagSeconds: Math.max(0, (appliedAt.getTime() - due.received_at.getTime()) / 1000) };
     } catch (err) {
-      await sql`ROLLBACK TO SAVEPOINT apply_event`.execute(trx);
+      await savepoint.rollBackTo(trx, 'apply_event');
       // A deadlock, a serialization failure or a lock another batch holds past LOCK_WAIT is a race with another
       // batch, not a broken handler: the event is tried again soon, once that batch has committed.
       const conflict = isRetryableTransactionError(err) || isLockTimeout(err);
       const delayMs = conflict ? 50 + Math.random() * 200 : retryDelaySeconds(due.attempts + 1) * 1000;
       const error = redactEmails(err instanceof Error ? err.message : String(err)).slice(0, 1000);
       await markEventAttemptFailed(trx, due.id, { error, nextAttemptAt: new Date(now().getTime() + delayMs), failed: !conflict });
-      await sql`RELEASE SAVEPOINT apply_event`.execute(trx);
+      await savepoint.release(trx, 'apply_event');
       if (conflict) return undefined;
       logger.error({ event_id: due.id, event_type: event.type, attempts: due.attempts + 1, err: error }, 'stripe event failed; will retry');
       return { type: event.type, outcome: 'failed' };
@@ -101,13 +99,13 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
     const attempts: Attempt[] = [];
     const taken = await db.transaction().execute(async (trx) => {
       const batch = await claimDueEvents(trx, now(), batchSize);
-      if (batch.length > 0) await sql`SET LOCAL lock_timeout = ${sql.lit(LOCK_WAIT)}`.execute(trx);
+      if (batch.length > 0) await setLockTimeout(trx, LOCK_WAIT);
       for (const due of batch) {
         const attempt = await applyOne(trx, due);
         if (attempt) attempts.push(attempt);
       }
       // Rollup rows are locked last and only until commit: the fold waits its turn.
-      if (batch.length > 0) await sql`SET LOCAL lock_timeout = 0`.execute(trx);
+      if (batch.length > 0) await setLockTimeout(trx, '0');
       await foldRollupChanges(trx);
       return batch.length;
     });
@@ -146,6 +144,10 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
     } while (wokenAgain && !stopped);
   }
 
+  async function settled(): Promise<void> {
+    while (running) await running;
+  }
+
   function wake(): void {
     if (stopped) return;
     if (running) {
@@ -164,14 +166,14 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
     wake,
     async drain() {
       // A run under way may have started before the caller's events were stored: run once more after it.
-      while (running) await running;
+      await settled();
       wake();
-      while (running) await running;
+      await settled();
     },
     async stop() {
       stopped = true;
       if (poll) clearInterval(poll);
-      while (running) await running;
+      await settled();
     },
   };
 }

@@ -1,7 +1,5 @@
 import type { WidgetCopy, WidgetLang, WidgetStrings } from './widget-config.js';
 
-export const LANGS: readonly WidgetLang[] = ['en', 'it', 'sr-Latn', 'sr-Cyrl'];
-
 /** Intl locale per language: number and currency formats follow the reader's language. */
 export const INTL_LOCALE: Record<WidgetLang, string> = { en: 'en', it: 'it-IT', 'sr-Latn': 'sr-Latn-RS', 'sr-Cyrl': 'sr-Cyrl-RS' };
 

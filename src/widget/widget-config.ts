@@ -76,11 +76,3 @@ export interface WidgetConfig {
   events_url: string;
   strings: WidgetStrings;
 }
-
-/** POST /api/events body (sent with navigator.sendBeacon as text/plain JSON). */
-export interface WidgetEvent {
-  publication: string;
-  type: 'impression' | 'click';
-  article_url: string;
-  variant?: string;
-}

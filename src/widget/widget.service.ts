@@ -47,9 +47,17 @@ export function buildWidgetConfig(publication: PublicationRow, requestedLang: st
   };
 }
 
+// One formatter per time zone: making one costs far more than formatting a date (a beacon's largest cost).
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The publication's calendar date now, for daily counters in its own time zone. */
 export function localDay(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(now);
 }
 
 /**

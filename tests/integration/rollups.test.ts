@@ -222,4 +222,3 @@ describe('planArticleRange', () => {
   });
 });
 
-class RollBack extends Error {}

@@ -10,7 +10,7 @@ import { intervalFor, PRESETS, presetOf, presetRange, rangeProblem, type Preset,
 import { setPanelState } from './status.js';
 import { supporterFilterParams, SupportersView } from './supporters.js';
 import { articlesTable, seriesTable, variantsTable } from './tables.js';
-import type { ArticlesReport, MembersSeries, MrrSeries, PerCurrency, RevenueSeries, Summary } from './types.js';
+import type { ArticlesReport, MembersSeries, MrrSeries, PerCurrency, RevenueSeries, Summary } from '../../reports/report-types.js';
 
 const STORAGE_KEY = 'favour:dashboard:key';
 const INVALID_KEY = 'This key is not valid. Check that you pasted the whole key and that it has not been revoked.';

@@ -1,7 +1,7 @@
 // Headline numbers (per currency, never added across currencies) and the funnel.
 import { byId, countEl, h, moneyEl, rateEl } from './dom.js';
 import { currencyName } from './format.js';
-import type { CurrencySummary, Summary } from './types.js';
+import type { CurrencySummary, Summary } from '../../reports/report-types.js';
 
 /** Currencies in a stable order: the one with the most gross first, then by code. */
 export function currencyOrder(currencies: Record<string, CurrencySummary>): string[] {

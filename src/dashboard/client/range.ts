@@ -1,6 +1,6 @@
 // Date ranges as the API takes them: inclusive calendar days (YYYY-MM-DD) in the publication's time
 // zone. "Today" is the API's, not the browser's: the dashboard learns it from /summary without a range.
-import type { Interval } from './types.js';
+import type { Interval } from '../../reports/report-types.js';
 
 export interface Range {
   from: string;

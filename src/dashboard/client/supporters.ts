@@ -4,7 +4,7 @@ import { ApiError, type Api, type Params } from './api.js';
 import { byId, countEl, h, moneyEl, table } from './dom.js';
 import { formatMoney, formatTimestamp } from './format.js';
 import { setPanelState } from './status.js';
-import type { Supporter, SupportersPage } from './types.js';
+import type { Supporter, SupportersPage } from '../../reports/report-types.js';
 
 const STATUS_LABEL: Record<string, string> = {
   active: 'Active',

@@ -1,7 +1,7 @@
 // The articles and variants tables, and the data tables behind the charts.
 import { countEl, h, moneyEl, moneyList, rateEl, table } from './dom.js';
 import { formatDay } from './format.js';
-import type { ArticlesReport, BreakdownRow } from './types.js';
+import type { ArticlesReport, BreakdownRow } from '../../reports/report-types.js';
 
 const FUNNEL_COLUMNS = [
   { label: 'Impressions', numeric: true },
