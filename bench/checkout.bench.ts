@@ -76,14 +76,23 @@ export async function runCheckoutBench(): Promise<BenchRow[]> {
       });
 
     progress('checkout: service warm-up');
-    const w = await runLoad({ port, agent, concurrency, total: warmup, request: serviceRequest(0), expectStatus: 201, maxDurationMs: WARMUP_TIME_LIMIT_MS });
+    const w = await runLoad({
+      port,
+      agent,
+      concurrency,
+      total: warmup,
+      request: serviceRequest(0),
+      expectStatus: 201,
+      maxDurationMs: WARMUP_TIME_LIMIT_MS,
+    });
     if (w.errors > 0) progress(`checkout: ${w.errors} warm-up requests failed, e.g. ${w.errorSamples[0]}`);
 
     // --- floor: the stub hit directly with the request the service sends it --------------------------------
     const captured = await stub.lastRequest();
     const stubHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(captured.headers)) {
-      if (!['host', 'content-length', 'connection', 'idempotency-key', 'x-stripe-client-telemetry'].includes(name)) stubHeaders[name] = value;
+      if (!['host', 'content-length', 'connection', 'idempotency-key', 'x-stripe-client-telemetry'].includes(name))
+        stubHeaders[name] = value;
     }
     const stubBytes = Buffer.byteLength(captured.body);
     const stubRequest = (i: number): LoadRequest => ({
@@ -103,7 +112,15 @@ export async function runCheckoutBench(): Promise<BenchRow[]> {
     const before = (await db.counts()).checkout_sessions ?? 0;
     try {
       progress('checkout: floor (stub direct) warm-up');
-      await runLoad({ port: stubPort, agent: stubAgent, concurrency, total: warmup, request: stubRequest, expectStatus: 200, maxDurationMs: WARMUP_TIME_LIMIT_MS });
+      await runLoad({
+        port: stubPort,
+        agent: stubAgent,
+        concurrency,
+        total: warmup,
+        request: stubRequest,
+        expectStatus: 200,
+        maxDurationMs: WARMUP_TIME_LIMIT_MS,
+      });
       // Measured: stub direct and service alternate, so both see the same background load.
       let stubCursor = warmup;
       let serviceCursor = warmup;
@@ -111,14 +128,30 @@ export async function runCheckoutBench(): Promise<BenchRow[]> {
         progress(`checkout: round ${round}/${rounds}: floor (stub direct)`);
         const floorMeter = startCpuMeter({ stubPid: stub.pid, database: db.name });
         const offset = stubCursor;
-        const f = await runLoad({ port: stubPort, agent: stubAgent, concurrency, total: perSlice, request: (i) => stubRequest(offset + i), expectStatus: 200, maxDurationMs: sliceMs });
+        const f = await runLoad({
+          port: stubPort,
+          agent: stubAgent,
+          concurrency,
+          total: perSlice,
+          request: (i) => stubRequest(offset + i),
+          expectStatus: 200,
+          maxDurationMs: sliceMs,
+        });
         floorAcc.add(f, floorMeter());
         stubCursor += f.completed;
 
         progress(`checkout: round ${round}/${rounds}: service`);
         const rss = sampleRss(server.pid);
         const serviceMeter = startCpuMeter({ serverPid: server.pid, stubPid: stub.pid, database: db.name });
-        const sv = await runLoad({ port, agent, concurrency, total: perSlice, request: serviceRequest(serviceCursor), expectStatus: 201, maxDurationMs: sliceMs });
+        const sv = await runLoad({
+          port,
+          agent,
+          concurrency,
+          total: perSlice,
+          request: serviceRequest(serviceCursor),
+          expectStatus: 201,
+          maxDurationMs: sliceMs,
+        });
         serviceAcc.add(sv, serviceMeter());
         serviceCursor += sv.completed;
         const rssRun = rss();
@@ -167,12 +200,55 @@ export async function runCheckoutBench(): Promise<BenchRow[]> {
 
     const failures = service.errors + w.errors + (warmup - w.completed);
     return [
-      { bench: 'checkout', metric: 'sessions/s', unit: '/s', value: service.rate, floor: floor.rate, ratio: service.rate / floor.rate, target: `≥ ${TARGET_RATE.toLocaleString('en-US')}/s`, pass: service.rate >= TARGET_RATE },
-      { bench: 'checkout', metric: 'p50 latency', unit: 'ms', value: service.latency.p50, floor: floor.latency.p50, ratio: service.latency.p50 / floor.latency.p50, target: '—', pass: undefined },
-      { bench: 'checkout', metric: 'p99 latency', unit: 'ms', value: service.latency.p99, floor: floor.latency.p99, ratio: service.latency.p99 / floor.latency.p99, target: `< ${TARGET_P99_MS} ms`, pass: service.latency.p99 < TARGET_P99_MS },
+      {
+        bench: 'checkout',
+        metric: 'sessions/s',
+        unit: '/s',
+        value: service.rate,
+        floor: floor.rate,
+        ratio: service.rate / floor.rate,
+        target: `≥ ${TARGET_RATE.toLocaleString('en-US')}/s`,
+        pass: service.rate >= TARGET_RATE,
+      },
+      {
+        bench: 'checkout',
+        metric: 'p50 latency',
+        unit: 'ms',
+        value: service.latency.p50,
+        floor: floor.latency.p50,
+        ratio: service.latency.p50 / floor.latency.p50,
+        target: '—',
+        pass: undefined,
+      },
+      {
+        bench: 'checkout',
+        metric: 'p99 latency',
+        unit: 'ms',
+        value: service.latency.p99,
+        floor: floor.latency.p99,
+        ratio: service.latency.p99 / floor.latency.p99,
+        target: `< ${TARGET_P99_MS} ms`,
+        pass: service.latency.p99 < TARGET_P99_MS,
+      },
       { bench: 'checkout', metric: 'server RSS peak (tsx)', unit: 'MB', value: rssPeakMb, target: '—', pass: undefined },
-      { bench: 'checkout', metric: 'failed requests', unit: 'count', value: failures, floor: floor.errors, target: '0', pass: failures === 0 && recorded === successes },
-      { bench: 'checkout', metric: 'CPU taken by other processes', unit: '%', value: foreignShare(cpu), floor: foreignShare(floorCpu), target: '≈ 0 for valid figures', pass: undefined },
+      {
+        bench: 'checkout',
+        metric: 'failed requests',
+        unit: 'count',
+        value: failures,
+        floor: floor.errors,
+        target: '0',
+        pass: failures === 0 && recorded === successes,
+      },
+      {
+        bench: 'checkout',
+        metric: 'CPU taken by other processes',
+        unit: '%',
+        value: foreignShare(cpu),
+        floor: foreignShare(floorCpu),
+        target: '≈ 0 for valid figures',
+        pass: undefined,
+      },
     ];
   } finally {
     agent.destroy();

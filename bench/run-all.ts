@@ -24,12 +24,18 @@ const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
 const DEFAULT_BENCHES = ['webhooks', 'page-views', 'checkout'];
 
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only?.filter((name) => name !== 'all' && !(name in BENCHES)) ?? [];
   if (unknown.length) throw new Error(`BENCH_ONLY: unknown bench ${unknown.join(', ')} (one of ${Object.keys(BENCHES).join(', ')}, all)`);
-  const names = Object.keys(BENCHES).filter((name) => (only ? only.includes('all') || only.includes(name) : DEFAULT_BENCHES.includes(name)));
+  const names = Object.keys(BENCHES).filter((name) =>
+    only ? only.includes('all') || only.includes(name) : DEFAULT_BENCHES.includes(name),
+  );
   const started = Date.now();
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const rows: BenchRow[] = [];
   const crashed: string[] = [];
   for (const name of names) {

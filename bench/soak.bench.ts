@@ -61,11 +61,25 @@ function parseArgs(argv: string[]): Partial<SoakBenchOptions> {
   };
   for (let i = 0; i < argv.length; i++) {
     switch (argv[i]) {
-      case '--events': o.events = int(i, 100); i++; break;
-      case '--checkouts': o.checkouts = int(i, 0); i++; break;
-      case '--concurrency': o.concurrency = int(i, 1); i++; break;
-      case '--runtime': o.runtime = parseRuntime(argv[i + 1], 'compiled'); i++; break;
-      case '--keep': o.keep = true; break;
+      case '--events':
+        o.events = int(i, 100);
+        i++;
+        break;
+      case '--checkouts':
+        o.checkouts = int(i, 0);
+        i++;
+        break;
+      case '--concurrency':
+        o.concurrency = int(i, 1);
+        i++;
+        break;
+      case '--runtime':
+        o.runtime = parseRuntime(argv[i + 1], 'compiled');
+        i++;
+        break;
+      case '--keep':
+        o.keep = true;
+        break;
       default:
         throw new Error(`unknown option ${argv[i]} (options: --events N, --checkouts M, --concurrency C, --runtime compiled|tsx, --keep)`);
     }
@@ -130,7 +144,9 @@ const median = (xs: number[]) => {
 export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Promise<BenchRow[]> {
   const o: SoakBenchOptions = { ...defaults(), ...options };
   const total = o.events + o.checkouts;
-  progress(`soak: ${o.events.toLocaleString('en-US')} webhook deliveries + ${o.checkouts.toLocaleString('en-US')} checkout requests, ${o.concurrency} connections, server ${o.runtime}`);
+  progress(
+    `soak: ${o.events.toLocaleString('en-US')} webhook deliveries + ${o.checkouts.toLocaleString('en-US')} checkout requests, ${o.concurrency} connections, server ${o.runtime}`,
+  );
   const db = await createBenchDatabase();
   progress(`soak: database ${db.name} created, migrated, demo publication seeded`);
   let stub: StubChild | undefined;
@@ -192,18 +208,30 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
       heapBusy = true;
       const at = done / total;
       const text = await getText(port, '/metrics');
-      heap.push({ progress: at, heapUsedMb: metric(text, 'nodejs_heap_size_used_bytes'), heapTotalMb: metric(text, 'nodejs_heap_size_total_bytes'), rssMb: statusMb(pid, 'VmRSS') ?? Number.NaN });
+      heap.push({
+        progress: at,
+        heapUsedMb: metric(text, 'nodejs_heap_size_used_bytes'),
+        heapTotalMb: metric(text, 'nodejs_heap_size_total_bytes'),
+        rssMb: statusMb(pid, 'VmRSS') ?? Number.NaN,
+      });
       heapBusy = false;
     };
     await heapMark();
 
     const worker = async (): Promise<void> => {
       for (;;) {
-        const checkoutsDue = checkoutsIssued < o.checkouts && (eventsIssued >= o.events || checkoutsIssued / o.checkouts <= eventsIssued / o.events);
+        const checkoutsDue =
+          checkoutsIssued < o.checkouts && (eventsIssued >= o.events || checkoutsIssued / o.checkouts <= eventsIssued / o.events);
         if (checkoutsDue) {
           const n = checkoutsIssued++;
           const { body, session } = checkoutRequest(n);
-          const a = await post(port, agent, '/api/checkout', { 'content-type': 'application/json', accept: 'application/json', origin: BENCH_PUBLIC_URL }, body);
+          const a = await post(
+            port,
+            agent,
+            '/api/checkout',
+            { 'content-type': 'application/json', accept: 'application/json', origin: BENCH_PUBLIC_URL },
+            body,
+          );
           count('checkout', a, `checkout ${n}`);
           if (a.status === 201) {
             checkout201++;
@@ -218,7 +246,11 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
             port,
             agent,
             '/webhooks/stripe',
-            { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': signPayload(e.payload) },
+            {
+              'content-type': 'application/json; charset=utf-8',
+              'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+              'stripe-signature': signPayload(e.payload),
+            },
             e.payload,
           );
           count('webhook', a, `${e.type} ${e.id}${e.redelivery ? ' (redelivery)' : ''}`);
@@ -235,7 +267,9 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
           void heapMark();
           if (nextHeapMark > 1) {
             const s = (performance.now() - started) / 1000;
-            progress(`soak: ${Math.round((100 * done) / total)} % (${done.toLocaleString('en-US')} requests, ${(done / s).toFixed(0)}/s, RSS ${(statusMb(pid, 'VmRSS') ?? 0).toFixed(0)} MB)`);
+            progress(
+              `soak: ${Math.round((100 * done) / total)} % (${done.toLocaleString('en-US')} requests, ${(done / s).toFixed(0)}/s, RSS ${(statusMb(pid, 'VmRSS') ?? 0).toFixed(0)} MB)`,
+            );
           }
         }
         if (server!.exited) return;
@@ -273,14 +307,24 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
     const slope = after.reduce((a, s) => a + (s.progress - mx) * (s.rssMb - my), 0) / after.reduce((a, s) => a + (s.progress - mx) ** 2, 0);
     const slopePer100k = (slope / total) * 100_000;
 
-    const fivexx = (r: Record<string, number>) => Object.entries(r).filter(([s]) => Number(s) >= 500 || s === '0').reduce((a, [, n]) => a + n, 0);
+    const fivexx = (r: Record<string, number>) =>
+      Object.entries(r)
+        .filter(([s]) => Number(s) >= 500 || s === '0')
+        .reduce((a, [, n]) => a + n, 0);
     const webhook5xx = fivexx(statuses.webhook);
     const checkout5xx = fivexx(statuses.checkout);
     const failedChecks = checks.filter((c) => !c.pass);
 
-    console.log(`\n## soak — ${o.events.toLocaleString('en-US')} webhook deliveries + ${o.checkouts.toLocaleString('en-US')} POST /api/checkout, ${o.concurrency} connections, server ${o.runtime}, ${db.name}`);
+    console.log(
+      `\n## soak — ${o.events.toLocaleString('en-US')} webhook deliveries + ${o.checkouts.toLocaleString('en-US')} POST /api/checkout, ${o.concurrency} connections, server ${o.runtime}, ${db.name}`,
+    );
     console.log(`mix: ${SOAK_MIX_DESCRIPTION}`);
-    console.log(`distinct events by type: ${[...ledger.typeCounts.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`);
+    console.log(
+      `distinct events by type: ${[...ledger.typeCounts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+        .join(', ')}`,
+    );
     console.log(
       `ran ${seconds.toFixed(0)} s: ${(total / seconds).toFixed(0)} requests/s (${(o.events / seconds).toFixed(0)} deliveries/s, ${(o.checkouts / seconds).toFixed(0)} checkouts/s); ` +
         `webhook statuses ${JSON.stringify(statuses.webhook)}, checkout statuses ${JSON.stringify(statuses.checkout)}; ` +
@@ -296,7 +340,10 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
     console.log('RSS and V8 heap through the run (heap from /metrics):');
     console.log('| progress | RSS MB | heap used MB | heap total MB |');
     console.log('|---:|---:|---:|---:|');
-    for (const h of heap) console.log(`| ${(h.progress * 100).toFixed(0)} % | ${h.rssMb.toFixed(1)} | ${h.heapUsedMb.toFixed(1)} | ${h.heapTotalMb.toFixed(1)} |`);
+    for (const h of heap)
+      console.log(
+        `| ${(h.progress * 100).toFixed(0)} % | ${h.rssMb.toFixed(1)} | ${h.heapUsedMb.toFixed(1)} | ${h.heapTotalMb.toFixed(1)} |`,
+      );
     console.log(`rows: ${JSON.stringify(counts)}`);
     console.log('database vs what was sent:');
     console.log('| check | expected | found | |');
@@ -308,24 +355,82 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
       { bench: 'soak', metric: 'webhook deliveries', unit: 'count', value: o.events, target: '—', pass: undefined },
       { bench: 'soak', metric: 'checkout requests', unit: 'count', value: o.checkouts, target: '—', pass: undefined },
       { bench: 'soak', metric: 'requests/s over the run', unit: '/s', value: total / seconds, target: '—', pass: undefined },
-      { bench: 'soak', metric: '5xx (or no answer)', unit: 'count', value: webhook5xx + checkout5xx, target: '0', pass: webhook5xx + checkout5xx === 0 },
+      {
+        bench: 'soak',
+        metric: '5xx (or no answer)',
+        unit: 'count',
+        value: webhook5xx + checkout5xx,
+        target: '0',
+        pass: webhook5xx + checkout5xx === 0,
+      },
       {
         bench: 'soak',
         metric: 'non-2xx answers',
         unit: 'count',
-        value: Object.entries(statuses.webhook).filter(([s]) => s !== '200').reduce((a, [, n]) => a + n, 0) + Object.entries(statuses.checkout).filter(([s]) => s !== '201').reduce((a, [, n]) => a + n, 0),
+        value:
+          Object.entries(statuses.webhook)
+            .filter(([s]) => s !== '200')
+            .reduce((a, [, n]) => a + n, 0) +
+          Object.entries(statuses.checkout)
+            .filter(([s]) => s !== '201')
+            .reduce((a, [, n]) => a + n, 0),
         target: '0',
         pass: statuses.webhook['200'] === o.events && (statuses.checkout['201'] ?? 0) === o.checkouts,
       },
-      { bench: 'soak', metric: 'stripe_events rows', unit: 'count', value: counts.stripe_events ?? 0, floor: ledger.events.size, target: '= distinct events sent', pass: checks.find((c) => c.check.startsWith('stripe_events rows'))!.pass },
-      { bench: 'soak', metric: 'payments rows', unit: 'count', value: counts.payments ?? 0, floor: ledger.payments.size, target: '= expected', pass: checks.find((c) => c.check.startsWith('payments rows'))!.pass },
-      { bench: 'soak', metric: 'checkout_sessions rows from POST /api/checkout', unit: 'count', value: Number(checks.find((c) => c.check.startsWith('checkout_sessions created'))!.found), floor: checkout201, target: '= checkout 201s', pass: checks.find((c) => c.check.startsWith('checkout_sessions created'))!.pass },
-      { bench: 'soak', metric: 'database checks failed', unit: 'count', value: failedChecks.length, target: `0 of ${checks.length}`, pass: failedChecks.length === 0 },
+      {
+        bench: 'soak',
+        metric: 'stripe_events rows',
+        unit: 'count',
+        value: counts.stripe_events ?? 0,
+        floor: ledger.events.size,
+        target: '= distinct events sent',
+        pass: checks.find((c) => c.check.startsWith('stripe_events rows'))!.pass,
+      },
+      {
+        bench: 'soak',
+        metric: 'payments rows',
+        unit: 'count',
+        value: counts.payments ?? 0,
+        floor: ledger.payments.size,
+        target: '= expected',
+        pass: checks.find((c) => c.check.startsWith('payments rows'))!.pass,
+      },
+      {
+        bench: 'soak',
+        metric: 'checkout_sessions rows from POST /api/checkout',
+        unit: 'count',
+        value: Number(checks.find((c) => c.check.startsWith('checkout_sessions created'))!.found),
+        floor: checkout201,
+        target: '= checkout 201s',
+        pass: checks.find((c) => c.check.startsWith('checkout_sessions created'))!.pass,
+      },
+      {
+        bench: 'soak',
+        metric: 'database checks failed',
+        unit: 'count',
+        value: failedChecks.length,
+        target: `0 of ${checks.length}`,
+        pass: failedChecks.length === 0,
+      },
       { bench: 'soak', metric: 'RSS after warm-up (10 %)', unit: 'MB', value: warmupRss, target: '—', pass: undefined },
       { bench: 'soak', metric: 'RSS final', unit: 'MB', value: finalRss, target: '—', pass: undefined },
       { bench: 'soak', metric: 'RSS max', unit: 'MB', value: maxRss, target: '—', pass: undefined },
-      { bench: 'soak', metric: 'RSS growth after warm-up', unit: '%', value: growth, target: `< ${TARGET_GROWTH_PCT} %`, pass: Number.isFinite(growth) ? growth < TARGET_GROWTH_PCT : undefined },
-      { bench: 'soak', metric: 'CPU taken by other processes', unit: '%', value: foreignShare(cpu), target: '≈ 0 for valid figures', pass: undefined },
+      {
+        bench: 'soak',
+        metric: 'RSS growth after warm-up',
+        unit: '%',
+        value: growth,
+        target: `< ${TARGET_GROWTH_PCT} %`,
+        pass: Number.isFinite(growth) ? growth < TARGET_GROWTH_PCT : undefined,
+      },
+      {
+        bench: 'soak',
+        metric: 'CPU taken by other processes',
+        unit: '%',
+        value: foreignShare(cpu),
+        target: '≈ 0 for valid figures',
+        pass: undefined,
+      },
     ];
   } finally {
     agent.destroy();
@@ -336,8 +441,7 @@ export async function runSoakBench(options: Partial<SoakBenchOptions> = {}): Pro
     if (o.keep) {
       await db.handle.close();
       progress(`soak: database ${db.name} kept (drop it with: psql -c 'DROP DATABASE ${db.name}')`);
-    }
-    else {
+    } else {
       await db.drop();
       progress(`soak: database ${db.name} dropped`);
     }

@@ -36,7 +36,14 @@ const TARGET_RSS_MB = 200;
 async function storeStatements(events: BenchEvent[]): Promise<CapturedQuery[]> {
   const statements: CapturedQuery[] = [];
   for (const e of events) {
-    const event = { id: e.id, type: e.type, created: new Date(e.created * 1000), livemode: e.livemode, api_version: e.apiVersion, payload: e.payload };
+    const event = {
+      id: e.id,
+      type: e.type,
+      created: new Date(e.created * 1000),
+      livemode: e.livemode,
+      api_version: e.apiVersion,
+      payload: e.payload,
+    };
     statements.push(...(await capture((db) => storeEvent(db, event))));
   }
   return statements;
@@ -55,7 +62,12 @@ async function recordApplier(url: string): Promise<CapturedQuery[][]> {
       batches.at(-1)?.push(statement);
     },
   });
-  const applier = createWebhookApplier({ db, logger: createLogger('silent'), metrics: createMetrics(() => ({ total: 1, idle: 0, waiting: 0 })), pollMs: 0 });
+  const applier = createWebhookApplier({
+    db,
+    logger: createLogger('silent'),
+    metrics: createMetrics(() => ({ total: 1, idle: 0, waiting: 0 })),
+    pollMs: 0,
+  });
   await applier.drain();
   await applier.stop();
   await db.destroy();
@@ -100,7 +112,7 @@ export async function runWebhooksBench(): Promise<BenchRow[]> {
     const ackFloor = await closedLoop(concurrency, stores.length, (i) => pool.query(stores[i]!.sql, stores[i]!.parameters));
     const ackFloorCpu = ackMeter();
     await pool.end();
-    progress('webhooks: recording the applier\'s SQL (Kysely query log)');
+    progress("webhooks: recording the applier's SQL (Kysely query log)");
     const batches = await recordApplier(db.url);
     await db.reset();
     const refill = new pg.Pool({ connectionString: db.url, max: concurrency });
@@ -112,7 +124,10 @@ export async function runWebhooksBench(): Promise<BenchRow[]> {
 
     // --- service --------------------------------------------------------------------------------------------
     await db.reset();
-    const server = await startServer({ DATABASE_URL: db.url, STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET, PUBLIC_URL: BENCH_PUBLIC_URL }, 'compiled');
+    const server = await startServer(
+      { DATABASE_URL: db.url, STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET, PUBLIC_URL: BENCH_PUBLIC_URL },
+      'compiled',
+    );
     let ack: LoadResult;
     let e2eSeconds: number;
     let rss: { peakMb: number; lastMb: number };
@@ -131,7 +146,11 @@ export async function runWebhooksBench(): Promise<BenchRow[]> {
         request: (i) => ({
           method: 'POST',
           path: '/webhooks/stripe',
-          headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signatures[i % n]!, 'user-agent': 'Stripe/1.0' },
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'stripe-signature': signatures[i % n]!,
+            'user-agent': 'Stripe/1.0',
+          },
           body: events[i % n]!.payload,
         }),
       });
@@ -153,21 +172,73 @@ export async function runWebhooksBench(): Promise<BenchRow[]> {
     console.log(`mix: ${EVENT_MIX_DESCRIPTION}; ${batches.length} applier transactions`);
     console.log(line('acknowledged (service)', ack));
     console.log(line('acknowledgement floor (bare pg INSERT)', ackFloor));
-    console.log(`end to end: service ${e2e.toFixed(0)} events/s (${e2eSeconds.toFixed(1)} s), floor ${e2eFloor.toFixed(0)} events/s (${e2eFloorSeconds.toFixed(1)} s)`);
+    console.log(
+      `end to end: service ${e2e.toFixed(0)} events/s (${e2eSeconds.toFixed(1)} s), floor ${e2eFloor.toFixed(0)} events/s (${e2eFloorSeconds.toFixed(1)} s)`,
+    );
     console.log(`  ${describeCpu(cpu, n, 'event')}`);
     console.log(`  floor CPU: ${describeCpu(ackFloorCpu, n, 'event', 'bare-pg floor')}`);
     console.log(`server RSS: peak ${rss.peakMb.toFixed(0)} MB, at end ${rss.lastMb.toFixed(0)} MB`);
-    console.log(`rows: ${differing.length === 0 ? 'service = floor in every table' : `DIFFER in ${differing.map((t) => `${t} (floor ${floorRows[t]}, service ${serviceRows[t]})`).join(', ')}`}`);
+    console.log(
+      `rows: ${differing.length === 0 ? 'service = floor in every table' : `DIFFER in ${differing.map((t) => `${t} (floor ${floorRows[t]}, service ${serviceRows[t]})`).join(', ')}`}`,
+    );
 
     const ratio = ack.rate / ackFloor.rate;
     return [
-      { bench: 'webhooks', metric: 'acknowledged events/s', unit: '/s', value: ack.rate, floor: ackFloor.rate, ratio, target: `≥ ${TARGET_ACK_RATE.toLocaleString('en-US')}/s and ≥ ${TARGET_ACK_RATIO}× floor`, pass: ack.rate >= TARGET_ACK_RATE && ratio >= TARGET_ACK_RATIO },
-      { bench: 'webhooks', metric: 'acknowledgement p99', unit: 'ms', value: ack.latency.p99, floor: ackFloor.latency.p99, ratio: ack.latency.p99 / ackFloor.latency.p99, target: `< ${TARGET_P99_MS} ms`, pass: ack.latency.p99 < TARGET_P99_MS },
-      { bench: 'webhooks', metric: 'end to end events/s', unit: '/s', value: e2e, floor: e2eFloor, ratio: e2e / e2eFloor, target: `≥ ${TARGET_E2E_RATE.toLocaleString('en-US')}/s`, pass: e2e >= TARGET_E2E_RATE },
-      { bench: 'webhooks', metric: 'server RSS peak (compiled)', unit: 'MB', value: rss.peakMb, target: `< ${TARGET_RSS_MB} MB`, pass: rss.peakMb < TARGET_RSS_MB },
+      {
+        bench: 'webhooks',
+        metric: 'acknowledged events/s',
+        unit: '/s',
+        value: ack.rate,
+        floor: ackFloor.rate,
+        ratio,
+        target: `≥ ${TARGET_ACK_RATE.toLocaleString('en-US')}/s and ≥ ${TARGET_ACK_RATIO}× floor`,
+        pass: ack.rate >= TARGET_ACK_RATE && ratio >= TARGET_ACK_RATIO,
+      },
+      {
+        bench: 'webhooks',
+        metric: 'acknowledgement p99',
+        unit: 'ms',
+        value: ack.latency.p99,
+        floor: ackFloor.latency.p99,
+        ratio: ack.latency.p99 / ackFloor.latency.p99,
+        target: `< ${TARGET_P99_MS} ms`,
+        pass: ack.latency.p99 < TARGET_P99_MS,
+      },
+      {
+        bench: 'webhooks',
+        metric: 'end to end events/s',
+        unit: '/s',
+        value: e2e,
+        floor: e2eFloor,
+        ratio: e2e / e2eFloor,
+        target: `≥ ${TARGET_E2E_RATE.toLocaleString('en-US')}/s`,
+        pass: e2e >= TARGET_E2E_RATE,
+      },
+      {
+        bench: 'webhooks',
+        metric: 'server RSS peak (compiled)',
+        unit: 'MB',
+        value: rss.peakMb,
+        target: `< ${TARGET_RSS_MB} MB`,
+        pass: rss.peakMb < TARGET_RSS_MB,
+      },
       { bench: 'webhooks', metric: 'failed deliveries', unit: 'count', value: ack.errors, target: '0', pass: ack.errors === 0 },
-      { bench: 'webhooks', metric: 'tables differing from the floor', unit: 'count', value: differing.length, target: '0', pass: differing.length === 0 },
-      { bench: 'webhooks', metric: 'CPU taken by other processes', unit: '%', value: foreignShare(cpu), target: '≈ 0 for valid figures', pass: undefined },
+      {
+        bench: 'webhooks',
+        metric: 'tables differing from the floor',
+        unit: 'count',
+        value: differing.length,
+        target: '0',
+        pass: differing.length === 0,
+      },
+      {
+        bench: 'webhooks',
+        metric: 'CPU taken by other processes',
+        unit: '%',
+        value: foreignShare(cpu),
+        target: '≈ 0 for valid figures',
+        pass: undefined,
+      },
     ];
   } finally {
     await db.drop();

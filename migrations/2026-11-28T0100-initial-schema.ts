@@ -3,7 +3,9 @@ import { type Kysely, sql } from 'kysely';
 // Stripe mirror tables (stripe_*) keep the newest state of each Stripe object we have seen, so the
 // domain tables (payments, memberships, supporters) can be derived from them whatever the delivery order.
 export async function up(db: Kysely<any>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE publications (
       id              serial PRIMARY KEY,
       slug            text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
@@ -167,14 +169,18 @@ export async function up(db: Kysely<any>): Promise<void> {
       payment_intent_id  text NOT NULL,
       PRIMARY KEY (invoice_id, payment_intent_id)
     );
-  `);
+  `,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     DROP TABLE stripe_invoice_payments, stripe_disputes, stripe_charges, membership_status_changes,
       memberships, payments, stripe_customers, supporters, stripe_events, checkout_sessions, publications;
-  `);
+  `,
+  );
 }
 
 // One statement per query: the embedded database speaks the extended protocol, which takes one at a time.

@@ -41,7 +41,11 @@ export async function buildDashboard({ write = true, sourcemap = false } = {}) {
   };
   const [js, css] = await Promise.all([
     esbuild.build({ ...common, entryPoints: { dashboard: DASHBOARD_ENTRIES.dashboard }, format: 'iife', target: ['es2020'] }),
-    esbuild.build({ ...common, entryPoints: { dashboard: DASHBOARD_ENTRIES['dashboard-css'] }, target: ['chrome100', 'safari15', 'firefox100'] }),
+    esbuild.build({
+      ...common,
+      entryPoints: { dashboard: DASHBOARD_ENTRIES['dashboard-css'] },
+      target: ['chrome100', 'safari15', 'firefox100'],
+    }),
   ]);
   const files = [...js.outputFiles, ...css.outputFiles];
   if (write) for (const file of files) writeIfChanged(file.path, file.contents);

@@ -19,7 +19,11 @@ const minifiedCss = {
   name: 'minified-css-text',
   setup(build) {
     build.onLoad({ filter: /\.css$/ }, async (args) => {
-      const { code } = await esbuild.transform(readFileSync(args.path, 'utf8'), { loader: 'css', minify: true, target: ['chrome100', 'safari15', 'firefox100'] });
+      const { code } = await esbuild.transform(readFileSync(args.path, 'utf8'), {
+        loader: 'css',
+        minify: true,
+        target: ['chrome100', 'safari15', 'firefox100'],
+      });
       return { contents: code.trim(), loader: 'text' };
     });
   },
@@ -61,6 +65,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const check = process.argv.includes('--check');
   const { raw, gzip } = check ? measure(readFileSync(WIDGET_BUNDLE)) : await buildWidget();
   const ok = gzip <= GZIP_BUDGET;
-  console.log(`${path.relative(root, WIDGET_BUNDLE)}: ${raw} bytes raw, ${gzip} bytes gzip -9 (budget ${GZIP_BUDGET}) ${ok ? 'OK' : 'OVER BUDGET'}`);
+  console.log(
+    `${path.relative(root, WIDGET_BUNDLE)}: ${raw} bytes raw, ${gzip} bytes gzip -9 (budget ${GZIP_BUDGET}) ${ok ? 'OK' : 'OVER BUDGET'}`,
+  );
   if (!ok) process.exitCode = 1;
 }

@@ -49,7 +49,10 @@ const envSchema = z.object({
   ),
   STRIPE_WEBHOOK_SECRET: z.preprocess(
     blankToUndefined,
-    z.string().regex(/^whsec_\w+$/, 'must look like whsec_…').optional(),
+    z
+      .string()
+      .regex(/^whsec_\w+$/, 'must look like whsec_…')
+      .optional(),
   ),
   STRIPE_API_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(LOG_LEVELS).default('info')),
@@ -60,7 +63,13 @@ const envSchema = z.object({
   RATE_LIMIT_EVENTS_IP: z.preprocess(blankToUndefined, limitSpec.default('120/60')),
   RATE_LIMIT_PAGES_IP: z.preprocess(blankToUndefined, limitSpec.default('60/600')),
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').max(200).optional()),
-  REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  REDIS_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
   RECONCILE_INTERVAL: z.preprocess(blankToUndefined, durationText.default('15m')),
   DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),

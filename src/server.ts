@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   const server = listen(app, config, logger);
   const stopReconciling =
     stripe && config.reconcileIntervalSeconds > 0
-      ? scheduleReconciliation({ database, stripe, logger, now: () => new Date(), applier: background.applier }, config.reconcileIntervalSeconds)
+      ? scheduleReconciliation(
+          { database, stripe, logger, now: () => new Date(), applier: background.applier },
+          config.reconcileIntervalSeconds,
+        )
       : () => {};
   if (demo) void welcomeNewcomer(database.db, demo, config, logger, background.applier);
   stopGracefullyOnSignals(server, config, logger, async () => {
@@ -181,7 +184,11 @@ async function welcomeNewcomer(db: Db, demo: PublicationRow, config: Config, log
 }
 
 /** Redis when REDIS_URL is set, else the Postgres database, else (embedded, one process) memory. */
-async function openRateLimitStore(config: Config, database: DatabaseHandle, logger: Logger): Promise<{ store: RateLimitStore; close: () => Promise<void> }> {
+async function openRateLimitStore(
+  config: Config,
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<{ store: RateLimitStore; close: () => Promise<void> }> {
   if (config.redisUrl) {
     const { Redis } = await import('ioredis');
     const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });

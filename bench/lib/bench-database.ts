@@ -136,7 +136,10 @@ async function standInForAutovacuum(pool: pg.Pool): Promise<() => void> {
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    pool.query('ANALYZE').catch(() => undefined).finally(() => (running = false));
+    pool
+      .query('ANALYZE')
+      .catch(() => undefined)
+      .finally(() => (running = false));
   }, 2_000);
   timer.unref();
   return () => clearInterval(timer);

@@ -158,5 +158,6 @@ export async function startServer(env: Record<string, string>, runtime: ServerRu
 
 /** Throws, with the child's last output, when it has exited although it should still be serving. */
 export function assertRunning(child: Child, what: string): void {
-  if (child.exited) throw new Error(`${what} (pid ${child.pid}) exited during the run (${child.exitStatus}):\n${child.output().slice(-4_000)}`);
+  if (child.exited)
+    throw new Error(`${what} (pid ${child.pid}) exited during the run (${child.exitStatus}):\n${child.output().slice(-4_000)}`);
 }

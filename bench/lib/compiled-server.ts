@@ -32,7 +32,11 @@ export function buildCompiledServer(): string {
   };
   for (const folder of ['src', 'migrations']) {
     for (const file of tsFiles(path.join(REPO_ROOT, folder))) {
-      const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file, reportDiagnostics: true });
+      const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), {
+        compilerOptions,
+        fileName: file,
+        reportDiagnostics: true,
+      });
       if (diagnostics?.length) {
         throw new Error(`cannot transpile ${file}: ${ts.flattenDiagnosticMessageText(diagnostics[0]!.messageText, '\n')}`);
       }

@@ -48,7 +48,14 @@ export async function httpLoad(o: {
     requests,
     seconds,
     rate: requests / seconds,
-    latency: { count: requests, mean: result.latency.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    latency: {
+      count: requests,
+      mean: result.latency.average,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     errors: result.errors + result.timeouts + unexpected,
   };
 }

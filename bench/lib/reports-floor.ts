@@ -115,7 +115,13 @@ export interface ReportQueries {
 }
 
 /** Captures, from report.repository.ts, every statement the measured endpoints run, with this run's parameters. */
-export async function captureReportQueries(o: { publicationId: number; timeZone: string; range: DateRange; pageLimit: number; deepAfterId: number }): Promise<ReportQueries> {
+export async function captureReportQueries(o: {
+  publicationId: number;
+  timeZone: string;
+  range: DateRange;
+  pageLimit: number;
+  deepAfterId: number;
+}): Promise<ReportQueries> {
   const scope: repo.ReportScope = { publicationId: o.publicationId, timeZone: o.timeZone };
   // The service asks for limit + 1 rows to know whether there is a next page.
   const page = { limit: o.pageLimit + 1, order: 'newest' as const };

@@ -33,7 +33,13 @@ export interface SeedScale {
   checkoutSessions: number;
 }
 
-export const FULL_SCALE: SeedScale = { payments: 1_000_000, supporters: 200_000, articles: 5_000, memberships: 40_000, checkoutSessions: 1_200_000 };
+export const FULL_SCALE: SeedScale = {
+  payments: 1_000_000,
+  supporters: 200_000,
+  articles: 5_000,
+  memberships: 40_000,
+  checkoutSessions: 1_200_000,
+};
 
 export function scaled(factor: number): SeedScale {
   const s = (n: number, min: number) => Math.max(min, Math.round(n * factor));
@@ -122,7 +128,8 @@ export interface SeedResult {
 /** Writes the history with set-based SQL (one transaction), recomputes the rollups, then VACUUM ANALYZE. */
 export async function seedReportsDatabase(url: string, publicationId: number, scale: SeedScale): Promise<SeedResult> {
   const { payments: P, supporters: S, articles: A, memberships: M, checkoutSessions: C } = scale;
-  for (const [k, v] of Object.entries(scale)) if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`seed scale ${k} must be a positive integer`);
+  for (const [k, v] of Object.entries(scale))
+    if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`seed scale ${k} must be a positive integer`);
   const PUB = publicationId;
   const TZ = `'${TIME_ZONE}'`;
   const client = new pg.Client({ connectionString: url });
@@ -134,7 +141,9 @@ export async function seedReportsDatabase(url: string, publicationId: number, sc
     const result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
     const seconds = (performance.now() - t0) / 1000;
     steps.push({ step, seconds });
-    const written = (Array.isArray(result) ? result : [result]).filter((r) => r.command === 'INSERT').reduce((n, r) => n + (r.rowCount ?? 0), 0);
+    const written = (Array.isArray(result) ? result : [result])
+      .filter((r) => r.command === 'INSERT')
+      .reduce((n, r) => n + (r.rowCount ?? 0), 0);
     progress(`reports seed: ${step} (${seconds.toFixed(1)} s${written ? `, ${written.toLocaleString('en-US')} rows` : ''})`);
     return Array.isArray(result) ? result[result.length - 1]! : result;
   };
@@ -146,7 +155,9 @@ export async function seedReportsDatabase(url: string, publicationId: number, sc
       THEN CASE WHEN ${r} < 0.3 THEN 500 WHEN ${r} < 0.6 THEN 1000 WHEN ${r} < 0.8 THEN 3000 WHEN ${r} < 0.9 THEN 5000 ELSE 100 * (5 + floor(${r2} * 300)) END
       ELSE CASE WHEN ${r} < 0.3 THEN 500 WHEN ${r} < 0.6 THEN 1000 WHEN ${r} < 0.8 THEN 2500 WHEN ${r} < 0.9 THEN 5000 ELSE 100 * (3 + floor(${r2} * 200)) END END`;
   try {
-    await client.query(`SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; SET max_parallel_workers_per_gather = 0; SET TIME ZONE ${TZ}`);
+    await client.query(
+      `SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; SET max_parallel_workers_per_gather = 0; SET TIME ZONE ${TZ}`,
+    );
     await client.query('SELECT setseed(0.2026)');
     await client.query('BEGIN');
     await run(
@@ -383,9 +394,22 @@ export async function seedReportsDatabase(url: string, publicationId: number, sc
 
     const counts: Record<string, number> = {};
     for (const table of [
-      'supporters', 'stripe_customers', 'payments', 'memberships', 'checkout_sessions', 'stripe_charges', 'stripe_disputes',
-      'widget_daily_counters', 'payment_daily_totals', 'article_daily_totals', 'supporter_totals', 'widget_daily_totals',
-      'article_monthly_totals', 'variant_daily_totals', 'article_monthly_funnel', 'variant_daily_funnel',
+      'supporters',
+      'stripe_customers',
+      'payments',
+      'memberships',
+      'checkout_sessions',
+      'stripe_charges',
+      'stripe_disputes',
+      'widget_daily_counters',
+      'payment_daily_totals',
+      'article_daily_totals',
+      'supporter_totals',
+      'widget_daily_totals',
+      'article_monthly_totals',
+      'variant_daily_totals',
+      'article_monthly_funnel',
+      'variant_daily_funnel',
     ]) {
       counts[table] = Number((await client.query(`SELECT count(*)::bigint AS n FROM ${table}`)).rows[0].n);
     }
@@ -413,7 +437,9 @@ async function describeMix(client: pg.Client): Promise<Record<string, string>> {
     await client.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'canceled')::int AS canceled,
       count(*) FILTER (WHERE m.interval = 'year')::int AS yearly FROM memberships m`)
   ).rows[0];
-  const cs = (await client.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'expired')::int AS expired FROM checkout_sessions`)).rows[0];
+  const cs = (
+    await client.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'expired')::int AS expired FROM checkout_sessions`)
+  ).rows[0];
   const top = (
     await client.query(`SELECT max(n)::int AS top, (sum(n) FILTER (WHERE r <= greatest(1, c / 100)))::int AS top1
       FROM (SELECT count(*) AS n, row_number() OVER (ORDER BY count(*) DESC) AS r, count(*) OVER () AS c FROM payments GROUP BY article_url) x`)
@@ -471,18 +497,23 @@ export async function verifySeed(url: string, publicationId: number): Promise<{ 
         daily.payments::bigint AS dp, daily.gross::bigint AS dg, daily.refunded::bigint AS dr, daily.disputed::bigint AS dd,
         art.payments::bigint AS ap, art.gross::bigint AS ag, art.refunded::bigint AS ar, art.disputed::bigint AS ad
       FROM raw FULL JOIN daily USING (currency) FULL JOIN art USING (currency) ORDER BY 1`);
-    const monthTable = [
-      '| currency | source | payments | gross | refunded | disputed (lost) |',
-      '|---|---|---:|---:|---:|---:|',
-    ];
+    const monthTable = ['| currency | source | payments | gross | refunded | disputed (lost) |', '|---|---|---:|---:|---:|---:|'];
     let monthOk = true;
     for (const r of month.rows) {
       monthTable.push(`| ${r.currency} | payments (recomputed) | ${r.rp} | ${r.rg} | ${r.rr} | ${r.rd} |`);
       monthTable.push(`| ${r.currency} | payment_daily_totals | ${r.dp} | ${r.dg} | ${r.dr} | ${r.dd} |`);
       monthTable.push(`| ${r.currency} | article_daily_totals | ${r.ap} | ${r.ag} | ${r.ar} | ${r.ad} |`);
-      monthOk &&= [r.dp, r.ap].every((v) => v === r.rp) && [r.dg, r.ag].every((v) => v === r.rg) && [r.dr, r.ar].every((v) => v === r.rr) && [r.dd, r.ad].every((v) => v === r.rd);
+      monthOk &&=
+        [r.dp, r.ap].every((v) => v === r.rp) &&
+        [r.dg, r.ag].every((v) => v === r.rg) &&
+        [r.dr, r.ar].every((v) => v === r.rr) &&
+        [r.dd, r.ad].every((v) => v === r.rd);
     }
-    checks.push({ check: `${m0.slice(0, 7)} per currency: payments = both rollups`, detail: `${month.rows.length} currencies`, pass: monthOk && month.rows.length > 0 });
+    checks.push({
+      check: `${m0.slice(0, 7)} per currency: payments = both rollups`,
+      detail: `${month.rows.length} currencies`,
+      pass: monthOk && month.rows.length > 0,
+    });
 
     // 2. Everything, against the recompute.
     const handle = await openDatabase({ databaseUrl: url, poolSize: 1 });

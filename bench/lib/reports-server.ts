@@ -32,8 +32,13 @@ function buildInto(outDir: string): string {
   };
   for (const folder of ['src', 'migrations']) {
     for (const file of tsFiles(path.join(REPO_ROOT, folder))) {
-      const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file, reportDiagnostics: true });
-      if (diagnostics?.length) throw new Error(`cannot transpile ${file}: ${ts.flattenDiagnosticMessageText(diagnostics[0]!.messageText, '\n')}`);
+      const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), {
+        compilerOptions,
+        fileName: file,
+        reportDiagnostics: true,
+      });
+      if (diagnostics?.length)
+        throw new Error(`cannot transpile ${file}: ${ts.flattenDiagnosticMessageText(diagnostics[0]!.messageText, '\n')}`);
       const out = path.join(outDir, path.relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
       mkdirSync(path.dirname(out), { recursive: true });
       writeFileSync(out, outputText);
@@ -53,7 +58,11 @@ export function parseRuntime(value: string | undefined, fallback: Runtime): Runt
 }
 
 /** Starts src/server.ts (tsx) or its transpiled form (compiled, with `npm start`'s node flags) and waits for /readyz. */
-export async function startBenchServer(env: Record<string, string>, runtime: Runtime, poolSize = settings.concurrency): Promise<ServerChild> {
+export async function startBenchServer(
+  env: Record<string, string>,
+  runtime: Runtime,
+  poolSize = settings.concurrency,
+): Promise<ServerChild> {
   const port = await freePort();
   const fullEnv = {
     NODE_ENV: 'production',

@@ -1,5 +1,14 @@
 import type Stripe from 'stripe';
-import { charge, checkoutSession, customer, dispute, invoice, invoicePayment, stripeEvent, subscription } from '../../tests/helpers/stripe-objects.js';
+import {
+  charge,
+  checkoutSession,
+  customer,
+  dispute,
+  invoice,
+  invoicePayment,
+  stripeEvent,
+  subscription,
+} from '../../tests/helpers/stripe-objects.js';
 import { BENCH_PUBLIC_URL } from './settings.js';
 
 /*
@@ -50,7 +59,15 @@ export type BaseStatus = 'pending' | 'failed' | 'succeeded';
 
 /** What the database should hold once an event has been answered 200: the soak's own record of what it sent. */
 export type Fact =
-  | { kind: 'payment'; sourceId: string; amount: number; currency: string; paymentKind: 'one_off' | 'membership'; base: BaseStatus; paymentIntentId: string | null }
+  | {
+      kind: 'payment';
+      sourceId: string;
+      amount: number;
+      currency: string;
+      paymentKind: 'one_off' | 'membership';
+      base: BaseStatus;
+      paymentIntentId: string | null;
+    }
   | { kind: 'charge'; chargeId: string; paymentIntentId: string; amountRefunded: number }
   | { kind: 'dispute'; disputeId: string; paymentIntentId: string; status: string; snapshotAt: number }
   | { kind: 'membership'; subscriptionId: string }
@@ -123,7 +140,19 @@ export class SoakPlan {
       case 15:
         return this.memberInvoice(b, 0, id, created, true);
       case 16:
-        return wrap('invoice_payment.paid', invoicePayment({ id: `inpay_soak_${b}_0`, invoice: `in_soak_${b}_0`, payment_intent: `pi_in_soak_${b}_0`, amount: memberAmount(b), currency: memberCurrency(b) }), id, created, []);
+        return wrap(
+          'invoice_payment.paid',
+          invoicePayment({
+            id: `inpay_soak_${b}_0`,
+            invoice: `in_soak_${b}_0`,
+            payment_intent: `pi_in_soak_${b}_0`,
+            amount: memberAmount(b),
+            currency: memberCurrency(b),
+          }),
+          id,
+          created,
+          [],
+        );
       case 17: {
         const m = b - 40;
         if (m < 0 || memberInterval(m) === 'year') return this.fallbackGift(i);
@@ -140,9 +169,13 @@ export class SoakPlan {
         const amount = giftAmount(g);
         const refunded = b % 2 === 0 ? amount : Math.floor(amount / 2);
         const pi = `pi_cs_soak_g${g}`;
-        return wrap('charge.refunded', charge({ id: `ch_soak_r${b}`, payment_intent: pi, amount, amount_refunded: refunded, currency: giftCurrency(g) }), id, created, [
-          { kind: 'charge', chargeId: `ch_soak_r${b}`, paymentIntentId: pi, amountRefunded: refunded },
-        ]);
+        return wrap(
+          'charge.refunded',
+          charge({ id: `ch_soak_r${b}`, payment_intent: pi, amount, amount_refunded: refunded, currency: giftCurrency(g) }),
+          id,
+          created,
+          [{ kind: 'charge', chargeId: `ch_soak_r${b}`, paymentIntentId: pi, amountRefunded: refunded }],
+        );
       }
       case 20:
         return this.disputeOrCustomer(b, i, id, created);
@@ -150,7 +183,14 @@ export class SoakPlan {
         const m = b - 20;
         if (m < 0) return this.fallbackGift(i);
         return canceling(m)
-          ? this.subscriptionEvent('customer.subscription.updated', m, id, created, { cancelAtPeriodEnd: true }, { cancel_at_period_end: false })
+          ? this.subscriptionEvent(
+              'customer.subscription.updated',
+              m,
+              id,
+              created,
+              { cancelAtPeriodEnd: true },
+              { cancel_at_period_end: false },
+            )
           : this.subscriptionEvent('customer.subscription.updated', m, id, created, {}, { metadata: {} });
       }
       case 22: {
@@ -190,7 +230,15 @@ export class SoakPlan {
     });
     return wrap('checkout.session.completed', s, id, created, [
       { kind: 'session', sessionId },
-      { kind: 'payment', sourceId: sessionId, amount: giftAmount(g), currency: giftCurrency(g), paymentKind: 'one_off', base: sepa ? 'pending' : 'succeeded', paymentIntentId: `pi_${sessionId}` },
+      {
+        kind: 'payment',
+        sourceId: sessionId,
+        amount: giftAmount(g),
+        currency: giftCurrency(g),
+        paymentKind: 'one_off',
+        base: sepa ? 'pending' : 'succeeded',
+        paymentIntentId: `pi_${sessionId}`,
+      },
     ]);
   }
 
@@ -212,7 +260,15 @@ export class SoakPlan {
     });
     return wrap('checkout.session.completed', s, `evt_soak_${i}`, this.created(i), [
       { kind: 'session', sessionId },
-      { kind: 'payment', sourceId: sessionId, amount: giftAmount(g), currency: giftCurrency(g), paymentKind: 'one_off', base: 'succeeded', paymentIntentId: `pi_${sessionId}` },
+      {
+        kind: 'payment',
+        sourceId: sessionId,
+        amount: giftAmount(g),
+        currency: giftCurrency(g),
+        paymentKind: 'one_off',
+        base: 'succeeded',
+        paymentIntentId: `pi_${sessionId}`,
+      },
     ]);
   }
 
@@ -235,7 +291,15 @@ export class SoakPlan {
     });
     return wrap(failed ? 'checkout.session.async_payment_failed' : 'checkout.session.async_payment_succeeded', s, id, created, [
       { kind: 'session', sessionId },
-      { kind: 'payment', sourceId: sessionId, amount: giftAmount(g), currency: giftCurrency(g), paymentKind: 'one_off', base: failed ? 'failed' : 'succeeded', paymentIntentId: `pi_${sessionId}` },
+      {
+        kind: 'payment',
+        sourceId: sessionId,
+        amount: giftAmount(g),
+        currency: giftCurrency(g),
+        paymentKind: 'one_off',
+        base: failed ? 'failed' : 'succeeded',
+        paymentIntentId: `pi_${sessionId}`,
+      },
     ]);
   }
 
@@ -306,7 +370,15 @@ export class SoakPlan {
       interval: memberInterval(m),
     });
     return wrap(paid ? 'invoice.paid' : 'invoice.payment_failed', inv, id, created, [
-      { kind: 'payment', sourceId: invoiceId, amount: memberAmount(m), currency: memberCurrency(m), paymentKind: 'membership', base: paid ? 'succeeded' : 'failed', paymentIntentId: null },
+      {
+        kind: 'payment',
+        sourceId: invoiceId,
+        amount: memberAmount(m),
+        currency: memberCurrency(m),
+        paymentKind: 'membership',
+        base: paid ? 'succeeded' : 'failed',
+        paymentIntentId: null,
+      },
     ]);
   }
 
@@ -314,18 +386,40 @@ export class SoakPlan {
     if (b % 8 === 0 && b >= 10) {
       const g = 12 * (b - 10) + 3;
       const pi = `pi_cs_soak_g${g}`;
-      return wrap('charge.dispute.created', dispute({ id: `dp_soak_${b}`, charge: `ch_soak_d${b}`, payment_intent: pi, amount: giftAmount(g), status: 'needs_response', currency: giftCurrency(g) }), id, created, [
-        { kind: 'dispute', disputeId: `dp_soak_${b}`, paymentIntentId: pi, status: 'needs_response', snapshotAt: created },
-      ]);
+      return wrap(
+        'charge.dispute.created',
+        dispute({
+          id: `dp_soak_${b}`,
+          charge: `ch_soak_d${b}`,
+          payment_intent: pi,
+          amount: giftAmount(g),
+          status: 'needs_response',
+          currency: giftCurrency(g),
+        }),
+        id,
+        created,
+        [{ kind: 'dispute', disputeId: `dp_soak_${b}`, paymentIntentId: pi, status: 'needs_response', snapshotAt: created }],
+      );
     }
     if (b % 8 === 4 && b >= 14) {
       const d = b - 4;
       const g = 12 * (d - 10) + 3;
       const pi = `pi_cs_soak_g${g}`;
       const status: Stripe.Dispute.Status = (d / 8) % 2 === 0 ? 'lost' : 'won';
-      return wrap('charge.dispute.closed', dispute({ id: `dp_soak_${d}`, charge: `ch_soak_d${d}`, payment_intent: pi, amount: giftAmount(g), status, currency: giftCurrency(g) }), id, created, [
-        { kind: 'dispute', disputeId: `dp_soak_${d}`, paymentIntentId: pi, status, snapshotAt: created },
-      ]);
+      return wrap(
+        'charge.dispute.closed',
+        dispute({
+          id: `dp_soak_${d}`,
+          charge: `ch_soak_d${d}`,
+          payment_intent: pi,
+          amount: giftAmount(g),
+          status,
+          currency: giftCurrency(g),
+        }),
+        id,
+        created,
+        [{ kind: 'dispute', disputeId: `dp_soak_${d}`, paymentIntentId: pi, status, snapshotAt: created }],
+      );
     }
     if (b < 3) return this.fallbackGift(i);
     const g = 12 * (b - 3) + 5;
@@ -333,7 +427,12 @@ export class SoakPlan {
     return wrap('customer.updated', customer({ id: `cus_soak_g${g}`, email, name: `Reader ${g % 50_000} (renamed)` }), id, created, []);
   }
 
-  private createdSessionEvent(type: 'checkout.session.completed' | 'checkout.session.expired', c: CreatedSession, id: string, created: number): SoakEvent {
+  private createdSessionEvent(
+    type: 'checkout.session.completed' | 'checkout.session.expired',
+    c: CreatedSession,
+    id: string,
+    created: number,
+  ): SoakEvent {
     const once = c.interval === 'once';
     const expired = type === 'checkout.session.expired';
     const s = checkoutSession({
@@ -356,7 +455,15 @@ export class SoakPlan {
     });
     const facts: Fact[] = [{ kind: 'session', sessionId: c.id }];
     if (!expired && once) {
-      facts.push({ kind: 'payment', sourceId: c.id, amount: c.amount, currency: c.currency, paymentKind: 'one_off', base: 'succeeded', paymentIntentId: `pi_${c.id}` });
+      facts.push({
+        kind: 'payment',
+        sourceId: c.id,
+        amount: c.amount,
+        currency: c.currency,
+        paymentKind: 'one_off',
+        base: 'succeeded',
+        paymentIntentId: `pi_${c.id}`,
+      });
     }
     return wrap(type, s, id, created, facts);
   }

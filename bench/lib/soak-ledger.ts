@@ -44,19 +44,37 @@ export class Ledger {
       switch (f.kind) {
         case 'payment': {
           const p = this.payments.get(f.sourceId);
-          if (!p) this.payments.set(f.sourceId, { amount: f.amount, currency: f.currency, kind: f.paymentKind, base: f.base, paymentIntentId: f.paymentIntentId });
+          if (!p)
+            this.payments.set(f.sourceId, {
+              amount: f.amount,
+              currency: f.currency,
+              kind: f.paymentKind,
+              base: f.base,
+              paymentIntentId: f.paymentIntentId,
+            });
           else if (RANK[f.base] > RANK[p.base]) p.base = f.base;
           break;
         }
         case 'charge': {
           const c = this.charges.get(f.chargeId);
-          this.charges.set(f.chargeId, { paymentIntentId: f.paymentIntentId, amountRefunded: Math.max(c?.amountRefunded ?? 0, f.amountRefunded) });
+          this.charges.set(f.chargeId, {
+            paymentIntentId: f.paymentIntentId,
+            amountRefunded: Math.max(c?.amountRefunded ?? 0, f.amountRefunded),
+          });
           break;
         }
         case 'dispute': {
-          const next = { paymentIntentId: f.paymentIntentId, status: f.status, rank: CLOSED.has(f.status) ? 1 : 0, snapshotAt: f.snapshotAt };
+          const next = {
+            paymentIntentId: f.paymentIntentId,
+            status: f.status,
+            rank: CLOSED.has(f.status) ? 1 : 0,
+            snapshotAt: f.snapshotAt,
+          };
           const d = this.disputes.get(f.disputeId);
-          const newer = !d || next.rank > d.rank || (next.rank === d.rank && (next.snapshotAt > d.snapshotAt || (next.snapshotAt === d.snapshotAt && next.status > d.status)));
+          const newer =
+            !d ||
+            next.rank > d.rank ||
+            (next.rank === d.rank && (next.snapshotAt > d.snapshotAt || (next.snapshotAt === d.snapshotAt && next.status > d.status)));
           if (newer) this.disputes.set(f.disputeId, next);
           break;
         }
@@ -73,22 +91,28 @@ export class Ledger {
   /** Each payment's final status and refunded amount. */
   expectedPayments(): Map<string, { status: string; refunded: number; amount: number; currency: string; kind: string }> {
     const refundedByPi = new Map<string, number>();
-    for (const c of this.charges.values()) refundedByPi.set(c.paymentIntentId, (refundedByPi.get(c.paymentIntentId) ?? 0) + c.amountRefunded);
+    for (const c of this.charges.values())
+      refundedByPi.set(c.paymentIntentId, (refundedByPi.get(c.paymentIntentId) ?? 0) + c.amountRefunded);
     const disputeByPi = new Map<string, { status: string; snapshotAt: number; id: string }>();
     for (const [id, d] of this.disputes) {
       const cur = disputeByPi.get(d.paymentIntentId);
-      if (!cur || d.snapshotAt > cur.snapshotAt || (d.snapshotAt === cur.snapshotAt && id > cur.id)) disputeByPi.set(d.paymentIntentId, { status: d.status, snapshotAt: d.snapshotAt, id });
+      if (!cur || d.snapshotAt > cur.snapshotAt || (d.snapshotAt === cur.snapshotAt && id > cur.id))
+        disputeByPi.set(d.paymentIntentId, { status: d.status, snapshotAt: d.snapshotAt, id });
     }
     const out = new Map<string, { status: string; refunded: number; amount: number; currency: string; kind: string }>();
     for (const [sourceId, p] of this.payments) {
       const refunded = Math.min(p.amount, p.paymentIntentId ? (refundedByPi.get(p.paymentIntentId) ?? 0) : 0);
       const dispute = p.paymentIntentId ? disputeByPi.get(p.paymentIntentId)?.status : undefined;
       const status =
-        p.base !== 'succeeded' ? p.base
-        : dispute && DISPUTED.has(dispute) ? 'disputed'
-        : refunded >= p.amount && p.amount > 0 ? 'refunded'
-        : refunded > 0 ? 'partially_refunded'
-        : 'succeeded';
+        p.base !== 'succeeded'
+          ? p.base
+          : dispute && DISPUTED.has(dispute)
+            ? 'disputed'
+            : refunded >= p.amount && p.amount > 0
+              ? 'refunded'
+              : refunded > 0
+                ? 'partially_refunded'
+                : 'succeeded';
       out.set(sourceId, { status, refunded, amount: p.amount, currency: p.currency, kind: p.kind });
     }
     return out;
@@ -103,13 +127,22 @@ export interface SoakCheck {
 }
 
 /** Compares the database with the ledger: counts, exact sets of ids, payment statuses and amounts, rollups. */
-export async function verifySoak(url: string, pool: pg.Pool, publicationId: number, ledger: Ledger, checkout201: number): Promise<SoakCheck[]> {
+export async function verifySoak(
+  url: string,
+  pool: pg.Pool,
+  publicationId: number,
+  ledger: Ledger,
+  checkout201: number,
+): Promise<SoakCheck[]> {
   const checks: SoakCheck[] = [];
   const n = async (text: string, params: unknown[] = []) => Number((await pool.query(text, params)).rows[0].n);
   const add = (check: string, expected: number | string, found: number | string) =>
     checks.push({ check, expected: String(expected), found: String(found), pass: String(expected) === String(found) });
   const missingAndExtra = async (table: string, column: string, ids: string[], where = 'true') => {
-    const missing = await n(`SELECT count(*) AS n FROM unnest($1::text[]) x(id) WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.${column} = x.id)`, [ids]);
+    const missing = await n(
+      `SELECT count(*) AS n FROM unnest($1::text[]) x(id) WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.${column} = x.id)`,
+      [ids],
+    );
     const extra = await n(`SELECT count(*) AS n FROM ${table} t WHERE ${where} AND NOT (t.${column} = ANY($1::text[]))`, [ids]);
     return `${missing} missing, ${extra} unexpected`;
   };
@@ -117,7 +150,11 @@ export async function verifySoak(url: string, pool: pg.Pool, publicationId: numb
   const events = [...ledger.events];
   add('stripe_events rows = distinct events answered 200', events.length, await n('SELECT count(*) AS n FROM stripe_events'));
   add('stripe_events: ids', '0 missing, 0 unexpected', await missingAndExtra('stripe_events', 'id', events));
-  add('stripe_events left ignored (publication not found)', 0, await n(`SELECT count(*) AS n FROM stripe_events WHERE outcome = 'ignored'`));
+  add(
+    'stripe_events left ignored (publication not found)',
+    0,
+    await n(`SELECT count(*) AS n FROM stripe_events WHERE outcome = 'ignored'`),
+  );
 
   const expected = ledger.expectedPayments();
   const sources = [...expected.keys()];
@@ -132,18 +169,27 @@ export async function verifySoak(url: string, pool: pg.Pool, publicationId: numb
     want.set(p.status, w);
   }
   const got = new Map(
-    (await pool.query(`SELECT status, count(*)::int AS count, sum(amount)::bigint AS amount, sum(refunded_amount)::bigint AS refunded FROM payments GROUP BY status`)).rows.map((r) => [
-      r.status as string,
-      { count: Number(r.count), amount: Number(r.amount), refunded: Number(r.refunded) },
-    ]),
+    (
+      await pool.query(
+        `SELECT status, count(*)::int AS count, sum(amount)::bigint AS amount, sum(refunded_amount)::bigint AS refunded FROM payments GROUP BY status`,
+      )
+    ).rows.map((r) => [r.status as string, { count: Number(r.count), amount: Number(r.amount), refunded: Number(r.refunded) }]),
   );
   for (const status of [...new Set([...want.keys(), ...got.keys()])].sort()) {
     const w = want.get(status) ?? { count: 0, amount: 0, refunded: 0 };
     const g = got.get(status) ?? { count: 0, amount: 0, refunded: 0 };
-    add(`payments ${status}: count / amount / refunded`, `${w.count} / ${w.amount} / ${w.refunded}`, `${g.count} / ${g.amount} / ${g.refunded}`);
+    add(
+      `payments ${status}: count / amount / refunded`,
+      `${w.count} / ${w.amount} / ${w.refunded}`,
+      `${g.count} / ${g.amount} / ${g.refunded}`,
+    );
   }
   // Row by row: the status and refunded amount of every payment.
-  const rows = (await pool.query(`SELECT source_id, status, refunded_amount::bigint AS refunded FROM payments`)).rows as { source_id: string; status: string; refunded: string }[];
+  const rows = (await pool.query(`SELECT source_id, status, refunded_amount::bigint AS refunded FROM payments`)).rows as {
+    source_id: string;
+    status: string;
+    refunded: string;
+  }[];
   const wrong = rows.filter((r) => {
     const e = expected.get(r.source_id);
     return !e || e.status !== r.status || e.refunded !== Number(r.refunded);
@@ -156,8 +202,16 @@ export async function verifySoak(url: string, pool: pg.Pool, publicationId: numb
   add('memberships: ids', '0 missing, 0 unexpected', await missingAndExtra('memberships', 'subscription_id', [...ledger.memberships]));
 
   const fromCheckout = [...ledger.sessionsFromCheckout];
-  add('checkout_sessions created by POST /api/checkout = 201 answers', checkout201, await n(`SELECT count(*) AS n FROM checkout_sessions WHERE id LIKE 'cs_test_%'`));
-  add('checkout_sessions from POST /api/checkout: ids', '0 missing, 0 unexpected', await missingAndExtra('checkout_sessions', 'id', fromCheckout, `t.id LIKE 'cs_test_%'`));
+  add(
+    'checkout_sessions created by POST /api/checkout = 201 answers',
+    checkout201,
+    await n(`SELECT count(*) AS n FROM checkout_sessions WHERE id LIKE 'cs_test_%'`),
+  );
+  add(
+    'checkout_sessions from POST /api/checkout: ids',
+    '0 missing, 0 unexpected',
+    await missingAndExtra('checkout_sessions', 'id', fromCheckout, `t.id LIKE 'cs_test_%'`),
+  );
   const allSessions = new Set([...ledger.sessionsFromCheckout, ...ledger.sessionsFromEvents]);
   add('checkout_sessions rows = 201s ∪ sessions in events', allSessions.size, await n('SELECT count(*) AS n FROM checkout_sessions'));
   const completedCreated = [...ledger.sessionsFromCheckout].filter((id) => ledger.sessionsFromEvents.has(id)).length;
@@ -169,11 +223,16 @@ export async function verifySoak(url: string, pool: pg.Pool, publicationId: numb
 
   const handle = await openDatabase({ databaseUrl: url, poolSize: 1 });
   try {
-    for (const [name, rows] of Object.entries(await rollupDifferences(handle.db, publicationId))) add(`rollup exact: ${name} (rows differing from a recomputation)`, 0, rows);
+    for (const [name, rows] of Object.entries(await rollupDifferences(handle.db, publicationId)))
+      add(`rollup exact: ${name} (rows differing from a recomputation)`, 0, rows);
   } finally {
     await handle.close();
   }
-  add('supporters with nothing left (no customer, payment or membership)', 0, await n(`SELECT count(*) AS n FROM supporters s WHERE NOT EXISTS (SELECT 1 FROM stripe_customers c WHERE c.supporter_id = s.id)
-      AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.supporter_id = s.id) AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id)`));
+  add(
+    'supporters with nothing left (no customer, payment or membership)',
+    0,
+    await n(`SELECT count(*) AS n FROM supporters s WHERE NOT EXISTS (SELECT 1 FROM stripe_customers c WHERE c.supporter_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.supporter_id = s.id) AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.supporter_id = s.id)`),
+  );
   return checks;
 }

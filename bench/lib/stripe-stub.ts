@@ -125,7 +125,11 @@ export async function startStripeStub(port: number): Promise<StubChild> {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text) as CapturedRequest) : reject(new Error('the stub has seen no session create yet'))));
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(JSON.parse(text) as CapturedRequest)
+              : reject(new Error('the stub has seen no session create yet')),
+          );
         })
         .on('error', reject);
     });

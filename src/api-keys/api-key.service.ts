@@ -16,7 +16,11 @@ export interface ApiKeyIdentity {
 const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** Creates a key for a publication; the returned secret is shown once and never stored. */
-export async function createApiKey(db: DbExecutor, publicationId: number, label: string): Promise<{ key: string; id: number; prefix: string }> {
+export async function createApiKey(
+  db: DbExecutor,
+  publicationId: number,
+  label: string,
+): Promise<{ key: string; id: number; prefix: string }> {
   const key = KEY_PREFIX + randomBytes(24).toString('base64url');
   const prefix = key.slice(0, PRINTED_PREFIX_LENGTH);
   const row = await insertApiKey(db, { publication_id: publicationId, label, prefix, key_hash: hashKey(key) });

@@ -8,7 +8,11 @@ import type { NewCheckoutSessionRow } from '../db/tables/checkout-session.table.
  * of a day counts in that day's row, and adding it here would make concurrent checkouts queue on it.
  */
 export async function insertCheckoutSession(db: DbExecutor, session: NewCheckoutSessionRow): Promise<void> {
-  await db.insertInto('checkout_sessions').values(session).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('checkout_sessions')
+    .values(session)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 /**

@@ -45,7 +45,8 @@ function withAmount(input: CheckoutInput): CheckoutRequest {
   const { other_amount, amount, ...rest } = input;
   if (other_amount) {
     const parsed = parseMajorAmount(other_amount, input.currency);
-    if (parsed === undefined) throw new HttpError(400, 'invalid_amount', 'other_amount: enter an amount such as 12 or 12.50.', 'other_amount');
+    if (parsed === undefined)
+      throw new HttpError(400, 'invalid_amount', 'other_amount: enter an amount such as 12 or 12.50.', 'other_amount');
     return { ...rest, amount: parsed };
   }
   if (amount === undefined) throw new HttpError(400, 'invalid_amount', 'amount: choose or enter an amount.', 'amount');

@@ -15,8 +15,46 @@ import type { CheckoutRequest } from './checkout.schema.js';
 
 // Locales Stripe Checkout can display; others fall back to the reader's browser language ('auto').
 const CHECKOUT_LOCALES = new Set([
-  'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hr', 'hu', 'id', 'it', 'ja',
-  'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+  'bg',
+  'cs',
+  'da',
+  'de',
+  'el',
+  'en',
+  'en-GB',
+  'es',
+  'es-419',
+  'et',
+  'fi',
+  'fil',
+  'fr',
+  'fr-CA',
+  'hr',
+  'hu',
+  'id',
+  'it',
+  'ja',
+  'ko',
+  'lt',
+  'lv',
+  'ms',
+  'mt',
+  'nb',
+  'nl',
+  'pl',
+  'pt',
+  'pt-BR',
+  'ro',
+  'ru',
+  'sk',
+  'sl',
+  'sv',
+  'th',
+  'tr',
+  'vi',
+  'zh',
+  'zh-HK',
+  'zh-TW',
 ]);
 
 export interface CheckoutResult {
@@ -50,12 +88,17 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
 
   async function createSession(request: CheckoutRequest, options: CreateSessionOptions): Promise<CheckoutResult> {
     const publication = await findPublicationBySlug(db, request.publication);
-    if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
+    if (!publication)
+      throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
     const articleUrl = articleUrlFor(publication, request.article_url);
     checkAmount(publication, request);
     await admission.admit(publication.slug, options.client);
     if (!stripe) {
-      throw new HttpError(503, 'payments_not_configured', 'Payments are not configured: set STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET) and restart.');
+      throw new HttpError(
+        503,
+        'payments_not_configured',
+        'Payments are not configured: set STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET) and restart.',
+      );
     }
 
     const metadata = {
@@ -133,17 +176,32 @@ function checkAmount(publication: PublicationRow, request: CheckoutRequest): voi
   const settings = publication.currencies[request.currency];
   if (!settings) {
     const accepted = Object.keys(publication.currencies).join(', ');
-    throw new HttpError(400, 'currency_not_accepted', `currency: ${publication.name} accepts ${accepted}, not ${request.currency}.`, 'currency');
+    throw new HttpError(
+      400,
+      'currency_not_accepted',
+      `currency: ${publication.name} accepts ${accepted}, not ${request.currency}.`,
+      'currency',
+    );
   }
   if (!publication.intervals.includes(request.interval)) {
-    throw new HttpError(400, 'interval_not_available', `interval: ${publication.name} offers ${publication.intervals.join(', ')}, not ${request.interval}.`, 'interval');
+    throw new HttpError(
+      400,
+      'interval_not_available',
+      `interval: ${publication.name} offers ${publication.intervals.join(', ')}, not ${request.interval}.`,
+      'interval',
+    );
   }
   if (!Number.isSafeInteger(request.amount)) {
     throw new HttpError(400, 'invalid_amount', 'amount: must be an integer number of minor units (e.g. 500 for 5.00).', 'amount');
   }
   if (request.amount < settings.min || request.amount > settings.max) {
     const [min, max] = [formatMoney(settings.min, request.currency), formatMoney(settings.max, request.currency)];
-    throw new HttpError(400, 'amount_out_of_range', `amount: must be between ${settings.min} and ${settings.max} (${min} to ${max}).`, 'amount');
+    throw new HttpError(
+      400,
+      'amount_out_of_range',
+      `amount: must be between ${settings.min} and ${settings.max} (${min} to ${max}).`,
+      'amount',
+    );
   }
 }
 
@@ -163,7 +221,10 @@ function toStripeHttpError(err: unknown, logger: Logger): HttpError {
   const type = (err as { type?: string }).type;
   // Stripe's messages can quote the request (e.g. "Invalid email address: …"): no addresses in the log.
   const { code, param } = err as { code?: string; param?: string };
-  logger.error({ stripe_error_type: type, stripe_code: code, stripe_param: param, stripe_message: redactEmails(String((err as Error).message)) }, 'stripe checkout session create failed');
+  logger.error(
+    { stripe_error_type: type, stripe_code: code, stripe_param: param, stripe_message: redactEmails(String((err as Error).message)) },
+    'stripe checkout session create failed',
+  );
   switch (type) {
     case 'StripeConnectionError':
     case 'StripeAPIError':

@@ -24,7 +24,12 @@ export async function openMigratedDatabase(config: Config): Promise<DatabaseHand
 
 /** Applies what the command stored in the webhook inbox, in this process, before it exits. */
 export function cliApplier(db: Db): WebhookApplier {
-  return createWebhookApplier({ db, logger: createLogger('warn'), metrics: createMetrics(() => ({ total: 0, idle: 0, waiting: 0 })), pollMs: 0 });
+  return createWebhookApplier({
+    db,
+    logger: createLogger('warn'),
+    metrics: createMetrics(() => ({ total: 0, idle: 0, waiting: 0 })),
+    pollMs: 0,
+  });
 }
 
 /** The publication a command names, or an error a user can act on. */

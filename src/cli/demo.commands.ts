@@ -34,7 +34,9 @@ export function demoCommands(io: CliOutput): Command {
       });
       io.err('  applying the events');
       await cliApplier(database.db).drain();
-      io.out(`seeded ${publication.slug}: ${result.supporters} supporters, ${result.events} events (${result.stored} applied), ${result.articles} articles`);
+      io.out(
+        `seeded ${publication.slug}: ${result.supporters} supporters, ${result.events} events (${result.stored} applied), ${result.articles} articles`,
+      );
     });
 
   return demo;

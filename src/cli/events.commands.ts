@@ -27,7 +27,9 @@ export function eventsCommands(io: CliOutput): Command {
       await using database = await openMigratedDatabase(loadConfig());
       io.out('id\ttype\tstatus\toutcome\tattempts\treceived\tnext attempt\terror');
       for (const e of await listInboxEvents(database.db, filter, options.limit)) {
-        io.out(`${e.id}\t${e.type}\t${e.status}\t${e.outcome ?? '-'}\t${e.attempts}\t${time(e.received_at)}\t${time(e.next_attempt_at)}\t${e.last_error ?? '-'}`);
+        io.out(
+          `${e.id}\t${e.type}\t${e.status}\t${e.outcome ?? '-'}\t${e.attempts}\t${time(e.received_at)}\t${time(e.next_attempt_at)}\t${e.last_error ?? '-'}`,
+        );
       }
     });
 
@@ -52,7 +54,9 @@ export function eventsCommands(io: CliOutput): Command {
       if (id && made === 0) throw new PublicationError(`No failed event "${id}".`);
       // Applied here and now; a running server's applier may take some of them: never both.
       await cliApplier(database.db).drain();
-      const still = id ? [await findInboxEvent(database.db, id)].filter((e) => e?.status === 'failed') : await listInboxEvents(database.db, 'failed', 10_000);
+      const still = id
+        ? [await findInboxEvent(database.db, id)].filter((e) => e?.status === 'failed')
+        : await listInboxEvents(database.db, 'failed', 10_000);
       io.out(`retried ${made}; ${still.length} still failing`);
       for (const e of still) if (e) io.err(`  ${e.id}: ${e.last_error ?? ''}`);
       if (still.length > 0) process.exitCode = 1;

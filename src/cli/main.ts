@@ -13,7 +13,9 @@ import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
 /** Builds the `favour` command tree; `io` lets tests capture output. */
-export function buildCli(io: { out: (line: string) => void; err: (line: string) => void } = { out: console.log, err: console.error }): Command {
+export function buildCli(
+  io: { out: (line: string) => void; err: (line: string) => void } = { out: console.log, err: console.error },
+): Command {
   const program = new Command('favour')
     .description('Reader-supported memberships and donations for independent newsrooms.')
     .showHelpAfterError()

@@ -25,7 +25,11 @@ function withPublicationOptions(command: Command): Command {
   return command
     .option('--name <name>', 'display name, e.g. "The Daily Favour"')
     .option('--origin <url>', 'a site origin allowed to send readers (repeatable), e.g. https://news.example', collect)
-    .option('--currency <code[:min:max]>', 'an accepted currency, optionally with limits in minor units (repeatable), e.g. eur:100:100000', collect)
+    .option(
+      '--currency <code[:min:max]>',
+      'an accepted currency, optionally with limits in minor units (repeatable), e.g. eur:100:100000',
+      collect,
+    )
     .option('--presets <code:interval:amounts>', 'preset buttons in minor units (repeatable), e.g. eur:once:500,1000,2500', collect)
     .option('--default-currency <code>', 'currency shown first')
     .option('--intervals <list>', 'what readers may choose, from once,month,year')
@@ -45,7 +49,8 @@ export function optionsToPublication(options: PublicationOptions, current?: Publ
   if (options.currency || options.presets) {
     const currencies: Record<string, CurrencySettings> = structuredClone(change.currencies ?? current?.currencies ?? {});
     if (options.currency) {
-      for (const key of Object.keys(currencies)) if (!options.currency.some((c) => c.split(':')[0]!.toLowerCase() === key)) delete currencies[key];
+      for (const key of Object.keys(currencies))
+        if (!options.currency.some((c) => c.split(':')[0]!.toLowerCase() === key)) delete currencies[key];
       for (const spec of options.currency) {
         const [code, min, max] = spec.toLowerCase().split(':');
         const settings = currencies[code!] ?? defaultCurrencySettings(code!);
@@ -77,8 +82,8 @@ function describe(p: PublicationRow): string {
 export function publicationCommands(io: { out: (line: string) => void; err: (line: string) => void }): Command {
   const publication = new Command('publication').description('manage publications (sites or language editions)');
 
-  withPublicationOptions(publication.command('add <slug>').description('add a publication'))
-    .action(async (slug: string, options: PublicationOptions) => {
+  withPublicationOptions(publication.command('add <slug>').description('add a publication')).action(
+    async (slug: string, options: PublicationOptions) => {
       await using database = await openMigratedDatabase(loadConfig());
       const change = optionsToPublication({ ...options, currency: options.currency ?? (options.json ? undefined : ['eur']) });
       const created = await createPublication(database.db, {
@@ -89,16 +94,18 @@ export function publicationCommands(io: { out: (line: string) => void; err: (lin
         slug,
       });
       io.out(`added ${describe(created)}`);
-    });
+    },
+  );
 
-  withPublicationOptions(publication.command('update <slug>').description('change a publication; options not given stay as they are'))
-    .action(async (slug: string, options: PublicationOptions) => {
-      await using database = await openMigratedDatabase(loadConfig());
-      const current = (await listPublications(database.db)).find((p) => p.slug === slug);
-      if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
-      const updated = await changePublication(database.db, slug, optionsToPublication(options, toPublicationInput(current)));
-      io.out(`updated ${describe(updated)}`);
-    });
+  withPublicationOptions(
+    publication.command('update <slug>').description('change a publication; options not given stay as they are'),
+  ).action(async (slug: string, options: PublicationOptions) => {
+    await using database = await openMigratedDatabase(loadConfig());
+    const current = (await listPublications(database.db)).find((p) => p.slug === slug);
+    if (!current) throw new PublicationError(`No publication with slug "${slug}".`);
+    const updated = await changePublication(database.db, slug, optionsToPublication(options, toPublicationInput(current)));
+    io.out(`updated ${describe(updated)}`);
+  });
 
   publication
     .command('list')

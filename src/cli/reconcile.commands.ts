@@ -19,14 +19,20 @@ export function reconcileCommand(io: CliOutput): Command {
       if (options.status) {
         const { lastSuccess, lastRun } = await lastReconcileRuns(database.db);
         io.out(`last success: ${lastSuccess?.finished_at?.toISOString() ?? 'never'}`);
-        if (lastRun) io.out(`last run: ${lastRun.started_at.toISOString()} ${lastRun.error ? `failed: ${lastRun.error}` : `applied ${lastRun.applied}`}`);
+        if (lastRun)
+          io.out(
+            `last run: ${lastRun.started_at.toISOString()} ${lastRun.error ? `failed: ${lastRun.error}` : `applied ${lastRun.applied}`}`,
+          );
         return;
       }
       const stripe = createStripeClient(config);
       if (!stripe) throw new Error('Set STRIPE_SECRET_KEY: reconciliation reads Stripe’s Events API.');
       const seconds = Math.min(parseDuration(options.since), MAX_RECONCILE_SECONDS);
       const since = new Date(Date.now() - seconds * 1000);
-      const result = await reconcileOnce({ database, stripe, logger: createLogger('warn'), now: () => new Date(), applier: cliApplier(database.db) }, since);
+      const result = await reconcileOnce(
+        { database, stripe, logger: createLogger('warn'), now: () => new Date(), applier: cliApplier(database.db) },
+        since,
+      );
       if (!result) {
         io.out('another instance is reconciling right now; nothing done');
         return;

@@ -15,10 +15,13 @@ export function rollupsCommands(io: CliOutput): Command {
       await using database = await openMigratedDatabase(loadConfig());
       const publication = await requirePublication(database.db, slug);
       const differences = await rollupDifferences(database.db, publication.id);
-      for (const [name, rows] of Object.entries(differences)) io.out(`${rows === 0 ? 'ok  ' : 'FAIL'} ${name}${rows ? `: ${rows} rows differ` : ''}`);
+      for (const [name, rows] of Object.entries(differences))
+        io.out(`${rows === 0 ? 'ok  ' : 'FAIL'} ${name}${rows ? `: ${rows} rows differ` : ''}`);
       const failed = Object.values(differences).filter((rows) => rows > 0).length;
       if (failed > 0) {
-        throw new Error(`${failed} rollup(s) differ from their recomputation: "favour rollups rebuild ${slug}" recomputes them (please report it as a bug)`);
+        throw new Error(
+          `${failed} rollup(s) differ from their recomputation: "favour rollups rebuild ${slug}" recomputes them (please report it as a bug)`,
+        );
       }
     });
 

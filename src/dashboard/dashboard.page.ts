@@ -102,12 +102,9 @@ ${
     </form>
   </section>
 
-  ${panel(
-    'overview',
-    'Overview',
-    html`<div class="totals" id="totals"></div><div class="currency-cards" id="currency-cards"></div>`,
-    { intro: 'Money per currency, never added across currencies. Members and MRR as of the last day of the range.' },
-  )}
+  ${panel('overview', 'Overview', html`<div class="totals" id="totals"></div><div class="currency-cards" id="currency-cards"></div>`, {
+    intro: 'Money per currency, never added across currencies. Members and MRR as of the last day of the range.',
+  })}
 
   ${panel('funnel', 'Funnel', html`<ol class="funnel" id="funnel-steps"></ol><p class="hint" id="funnel-note"></p>`, {
     intro: 'From the appeal seen to the payment made, in the range.',
@@ -128,9 +125,14 @@ ${
     { intro: 'The 20 articles where the appeal did best in the range. Net per 1,000 impressions needs impressions counted by the widget.' },
   )}
 
-  ${panel('variants', 'Appeal variants', html`<div class="table-wrap" id="variants-table" role="region" aria-labelledby="variants-title" tabindex="0"></div>`, {
-    intro: 'The copy variants of the appeal, side by side.',
-  })}
+  ${panel(
+    'variants',
+    'Appeal variants',
+    html`<div class="table-wrap" id="variants-table" role="region" aria-labelledby="variants-title" tabindex="0"></div>`,
+    {
+      intro: 'The copy variants of the appeal, side by side.',
+    },
+  )}
 
   ${panel(
     'supporters',

@@ -11,7 +11,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // 57P01-57P03: admin shutdown, crash shutdown, cannot connect now; 08xxx: connection exceptions.
   if (e.code && (/^57P0[123]$/.test(e.code) || e.code.startsWith('08'))) return true;
   const message = e.message ?? '';
-  if (/timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message)) {
+  if (
+    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
     return true;
   }
   // AggregateError from a failed connect to several addresses.

@@ -21,8 +21,6 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 
 /** True when every known migration has been applied (used by /readyz). */
 export async function migrationsAreCurrent(db: Kysely<any>): Promise<boolean> {
-  const applied = await sql<{ count: number }>`SELECT count(*)::int AS count FROM kysely_migration`
-    .execute(db)
-    .catch(() => undefined);
+  const applied = await sql<{ count: number }>`SELECT count(*)::int AS count FROM kysely_migration`.execute(db).catch(() => undefined);
   return (applied?.rows[0]?.count ?? 0) >= Object.keys(migrations).length;
 }

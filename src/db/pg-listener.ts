@@ -7,7 +7,12 @@ const RECONNECT_MS = 2_000;
  * connection drops it listens again (and calls `onNotify` once, for whatever it may have missed); callers keep
  * a poll or a maximum age as the fallback meanwhile. Returns a stop function.
  */
-export function listenOnPool(pool: pg.Pool, channel: string, onNotify: () => void, onTrouble: (message: string) => void = () => {}): () => Promise<void> {
+export function listenOnPool(
+  pool: pg.Pool,
+  channel: string,
+  onNotify: () => void,
+  onTrouble: (message: string) => void = () => {},
+): () => Promise<void> {
   let client: pg.PoolClient | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;

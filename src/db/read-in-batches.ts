@@ -68,7 +68,10 @@ export async function* cursorBatches<R>(pool: pg.Pool, statement: Statement, bat
 /** Elsewhere: Kysely's stream (a pg-cursor on Postgres; the embedded database reads the result whole). */
 async function* streamBatches<R>(db: Db, query: RawBuilder<R>, batchSize: number): AsyncGenerator<R[]> {
   let batch: R[] = [];
-  for await (const row of db.selectFrom(sql<R>`(${query})`.as('rows')).selectAll().stream(batchSize)) {
+  for await (const row of db
+    .selectFrom(sql<R>`(${query})`.as('rows'))
+    .selectAll()
+    .stream(batchSize)) {
     batch.push(row as R);
     if (batch.length === batchSize) {
       yield batch;

@@ -144,7 +144,13 @@ export function demoInvoice(o: {
   } as unknown as Stripe.Invoice;
 }
 
-export function demoInvoicePayment(o: { invoice: string; paymentIntent: string; amount: number; currency: string; created: number }): Stripe.InvoicePayment {
+export function demoInvoicePayment(o: {
+  invoice: string;
+  paymentIntent: string;
+  amount: number;
+  currency: string;
+  created: number;
+}): Stripe.InvoicePayment {
   return {
     id: `inpay_${o.invoice.slice(3)}`,
     object: 'invoice_payment',
@@ -161,7 +167,14 @@ export function demoInvoicePayment(o: { invoice: string; paymentIntent: string; 
   } as unknown as Stripe.InvoicePayment;
 }
 
-export function demoCharge(o: { id: string; paymentIntent: string; amount: number; refunded: number; currency: string; created: number }): Stripe.Charge {
+export function demoCharge(o: {
+  id: string;
+  paymentIntent: string;
+  amount: number;
+  refunded: number;
+  currency: string;
+  created: number;
+}): Stripe.Charge {
   return {
     id: o.id,
     object: 'charge',
@@ -180,7 +193,15 @@ export function demoCharge(o: { id: string; paymentIntent: string; amount: numbe
   } as unknown as Stripe.Charge;
 }
 
-export function demoDispute(o: { id: string; charge: string; paymentIntent: string; amount: number; currency: string; status: Stripe.Dispute.Status; created: number }): Stripe.Dispute {
+export function demoDispute(o: {
+  id: string;
+  charge: string;
+  paymentIntent: string;
+  amount: number;
+  currency: string;
+  status: Stripe.Dispute.Status;
+  created: number;
+}): Stripe.Dispute {
   return {
     id: o.id,
     object: 'dispute',

@@ -17,7 +17,8 @@ export function requireApiKey(db: Db, now: () => Date): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new HttpError(401, 'unauthorized', 'Send an API key as "Authorization: Bearer <key>" (create one with "favour key create").');
+    if (!match)
+      throw new HttpError(401, 'unauthorized', 'Send an API key as "Authorization: Bearer <key>" (create one with "favour key create").');
     const key = await authenticateApiKey(db, match[1]!, now());
     if (!key) throw new HttpError(401, 'unauthorized', 'This API key is not valid (unknown or revoked).');
     const asked = typeof req.query.publication === 'string' ? req.query.publication : undefined;

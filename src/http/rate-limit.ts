@@ -2,13 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import {
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HttpError } from './http-error.js';
 
 /** A limit on how often one key (a client address, a publication) may do something. */
@@ -38,7 +32,9 @@ export function createRateLimit(limiter: RateLimiterAbstract): RateLimit {
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
         const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw new HttpError(429, 'rate_limited', `Too many requests; try again in ${seconds} s.`, undefined, { 'Retry-After': String(seconds) });
+        throw new HttpError(429, 'rate_limited', `Too many requests; try again in ${seconds} s.`, undefined, {
+          'Retry-After': String(seconds),
+        });
       }
     },
   };
@@ -69,7 +65,9 @@ export function rateLimitIn(store: RateLimitStore, name: string, spec: LimitSpec
       return createRateLimit(new RateLimiterMemory(base));
     case 'postgres':
       // The table comes from our migrations; expired rows are swept hourly by the library.
-      return createRateLimit(new RateLimiterPostgres({ ...shared, storeClient: store.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true }));
+      return createRateLimit(
+        new RateLimiterPostgres({ ...shared, storeClient: store.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true }),
+      );
     case 'redis':
       return createRateLimit(new RateLimiterRedis({ ...shared, storeClient: store.client, rejectIfRedisNotReady: true }));
   }

@@ -5,8 +5,23 @@
 
 /** Query keys whose values are personal or secret wherever they appear. */
 const PERSONAL_QUERY_KEYS = new Set([
-  'q', 'query', 'search', 'email', 'e-mail', 'mail', 'name', 'phone', 'address',
-  'session_id', 'token', 'key', 'api_key', 'secret', 'password', 'signature', 'code',
+  'q',
+  'query',
+  'search',
+  'email',
+  'e-mail',
+  'mail',
+  'name',
+  'phone',
+  'address',
+  'session_id',
+  'token',
+  'key',
+  'api_key',
+  'secret',
+  'password',
+  'signature',
+  'code',
 ]);
 
 // Long enough for any URL favour serves; a longer one is cut, so a 16 kB request line is not a 16 kB log line.

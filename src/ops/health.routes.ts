@@ -34,7 +34,9 @@ export function opsRoutes(deps: OpsDeps): Router {
       const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
       // Compared as digests: equal lengths, constant time.
       if (!timingSafeEqual(digest(given), digest(deps.metricsToken))) {
-        throw new HttpError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.', undefined, { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+        throw new HttpError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.', undefined, {
+          'WWW-Authenticate': 'Bearer realm="metrics"',
+        });
       }
     }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -43,7 +43,14 @@ export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCou
     registers: [registry],
   });
   const pool = (name: string, help: string, read: (s: PoolStats) => number) =>
-    new Gauge({ name, help, registers: [registry], collect() { this.set(read(poolStats())); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(poolStats()));
+      },
+    });
   pool('favour_db_pool_connections', 'Database connections open', (s) => s.total);
   pool('favour_db_pool_idle_connections', 'Database connections idle', (s) => s.idle);
   pool('favour_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);

@@ -29,12 +29,16 @@ export async function checkReadiness(db: Db, logger: Logger) {
       ? {
           pending: inbox.pending,
           failed: inbox.failed,
-          oldest_pending_seconds: inbox.oldestPendingAt ? Math.max(0, Math.round((Date.now() - inbox.oldestPendingAt.getTime()) / 1000)) : 0,
+          oldest_pending_seconds: inbox.oldestPendingAt
+            ? Math.max(0, Math.round((Date.now() - inbox.oldestPendingAt.getTime()) / 1000))
+            : 0,
         }
       : null,
     reconcile: {
       last_success_at: reconcile?.lastSuccess?.finished_at ?? null,
-      last_run: lastRun ? { started_at: lastRun.started_at, finished_at: lastRun.finished_at, status: runStatus, applied: lastRun.applied } : null,
+      last_run: lastRun
+        ? { started_at: lastRun.started_at, finished_at: lastRun.finished_at, status: runStatus, applied: lastRun.applied }
+        : null,
     },
   };
 }

@@ -37,9 +37,11 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
       <nav aria-label="${strings.interval_legend}"><ul class="tabs">
         ${publication.intervals.map((i) => html`<li><a href="${link({ interval: i })}" ${i === p.interval ? html`aria-current="page"` : ''}>${strings[i]}</a></li>`)}
       </ul></nav>
-      ${Object.keys(publication.currencies).length > 1
-        ? html`<ul class="tabs" aria-label="Currency">${Object.keys(publication.currencies).map((c) => html`<li><a href="${link({ currency: c })}" ${c === p.currency ? html`aria-current="page"` : ''}>${c.toUpperCase()}</a></li>`)}</ul>`
-        : ''}
+      ${
+        Object.keys(publication.currencies).length > 1
+          ? html`<ul class="tabs" aria-label="Currency">${Object.keys(publication.currencies).map((c) => html`<li><a href="${link({ currency: c })}" ${c === p.currency ? html`aria-current="page"` : ''}>${c.toUpperCase()}</a></li>`)}</ul>`
+          : ''
+      }
       <form method="post" action="/api/checkout">
         <input type="hidden" name="publication" value="${publication.slug}">
         <input type="hidden" name="currency" value="${p.currency}">
@@ -50,7 +52,8 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
           <legend>${strings.amount_legend}</legend>
           <div class="choices">
             ${presets.map(
-              (amount, i) => html`<label><input type="radio" name="amount" value="${amount}" ${i === 0 ? html`checked` : ''}><span>${formatMoney(amount, p.currency, locale)}${suffix}</span></label>`,
+              (amount, i) =>
+                html`<label><input type="radio" name="amount" value="${amount}" ${i === 0 ? html`checked` : ''}><span>${formatMoney(amount, p.currency, locale)}${suffix}</span></label>`,
             )}
           </div>
         </fieldset>
@@ -61,5 +64,12 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
       </form>
     </div>
     <p><a href="${p.articleUrl}">${pageStrings.back_to_article}</a></p>`;
-  return page({ title: fill(pageStrings.donate_title, { name: publication.name }), lang: p.lang, stylesheet: `/assets/theme/${publication.slug}.css` }, body);
+  return page(
+    {
+      title: fill(pageStrings.donate_title, { name: publication.name }),
+      lang: p.lang,
+      stylesheet: `/assets/theme/${publication.slug}.css`,
+    },
+    body,
+  );
 }

@@ -68,7 +68,8 @@ const queryString = (value: unknown): string | undefined => (typeof value === 's
 /** The :publication of a path; NUL, which no slug and no database text can hold, is refused as the database would. */
 function slugParam(req: Request): string {
   const slug = String(req.params.publication);
-  if (slug.includes('\0')) throw new HttpError(400, 'invalid_request', 'The request contains characters that are not allowed (such as NUL).');
+  if (slug.includes('\0'))
+    throw new HttpError(400, 'invalid_request', 'The request contains characters that are not allowed (such as NUL).');
   return slug;
 }
 
@@ -86,7 +87,10 @@ export function pageRoutes(deps: PageDeps): Router {
   router.get('/assets/theme/:publication.css', async (req, res) => {
     const publication = await deps.publications.bySlug(slugParam(req));
     const accent = publication ? widgetSettingsOf(publication).accent : '#0b5cad';
-    res.set('Cache-Control', 'public, max-age=300').type('text/css').send(`:root{--accent:${accent};--on-accent:${textColourOn(accent)}}`);
+    res
+      .set('Cache-Control', 'public, max-age=300')
+      .type('text/css')
+      .send(`:root{--accent:${accent};--on-accent:${textColourOn(accent)}}`);
   });
 
   router.get('/', pageSecurityHeaders, async (_req, res) => {
@@ -109,9 +113,14 @@ export function pageRoutes(deps: PageDeps): Router {
 
   router.get('/donate/:publication', pageSecurityHeaders, async (req, res) => {
     const publication = await deps.publications.bySlug(slugParam(req));
-    const lang = publication ? widgetLang(publication, queryString(req.query.lang) ?? req.acceptsLanguages()[0]) : (resolveLang(queryString(req.query.lang)) ?? 'en');
+    const lang = publication
+      ? widgetLang(publication, queryString(req.query.lang) ?? req.acceptsLanguages()[0])
+      : (resolveLang(queryString(req.query.lang)) ?? 'en');
     if (!publication) {
-      res.status(404).type('html').send(renderMessagePage('404', PAGE_STRINGS[lang].not_found, lang));
+      res
+        .status(404)
+        .type('html')
+        .send(renderMessagePage('404', PAGE_STRINGS[lang].not_found, lang));
       return;
     }
     res.type('html').send(
@@ -132,7 +141,10 @@ export function pageRoutes(deps: PageDeps): Router {
     } catch (err) {
       if (!isRateLimited(err)) throw err;
       const lang = resolveLang(queryString(req.query.lang)) ?? resolveLang(req.acceptsLanguages()[0]) ?? 'en';
-      res.set((err as HttpError).headers ?? {}).status(429).type('html');
+      res
+        .set((err as HttpError).headers ?? {})
+        .status(429)
+        .type('html');
       res.send(renderMessagePage(PAGE_STRINGS[lang].thanks_title, PAGE_STRINGS[lang].too_many_requests, lang));
     }
   };
@@ -143,7 +155,10 @@ export function pageRoutes(deps: PageDeps): Router {
       ? widgetLang(found.publication, queryString(req.query.lang) ?? found.locale ?? undefined)
       : (resolveLang(queryString(req.query.lang)) ?? 'en');
     if (found?.newPass) res.setHeader('Set-Cookie', portalPassCookie(found.newPass, deps.publicUrl));
-    res.set('Cache-Control', 'no-store').type('html').send(renderThanksPage(found?.publication, found?.checkout, lang));
+    res
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(renderThanksPage(found?.publication, found?.checkout, lang));
   });
 
   router.post(
@@ -162,7 +177,9 @@ export function pageRoutes(deps: PageDeps): Router {
       const strings = PAGE_STRINGS[lang];
       // Another browser is told how else to reach the portal; the other refusals have nothing to offer.
       const message =
-        outcome.kind === 'other_browser' ? fill(strings.portal_other_browser, { name: outcome.lookup.publication.name }) : strings.portal_unavailable;
+        outcome.kind === 'other_browser'
+          ? fill(strings.portal_other_browser, { name: outcome.lookup.publication.name })
+          : strings.portal_unavailable;
       res.status(PORTAL_REFUSAL_STATUS[outcome.kind]).set('Cache-Control', 'no-store').type('html');
       res.send(renderMessagePage(strings.manage_membership, message, lang));
     },

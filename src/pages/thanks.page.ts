@@ -17,7 +17,11 @@ export interface CompletedCheckout {
   canManage: boolean;
 }
 
-export function renderThanksPage(publication: PublicationRow | undefined, checkout: CompletedCheckout | undefined, lang: WidgetLang): string {
+export function renderThanksPage(
+  publication: PublicationRow | undefined,
+  checkout: CompletedCheckout | undefined,
+  lang: WidgetLang,
+): string {
   const s = PAGE_STRINGS[lang];
   const w = WIDGET_STRINGS[lang];
   const name = publication?.name ?? '';
@@ -41,9 +45,11 @@ export function renderThanksPage(publication: PublicationRow | undefined, checko
       <p>${message}</p>
       <p class="muted">${s.receipt_note}</p>
       <p><a href="${back.href}">${s.back_to_article}</a></p>
-      ${checkout.canManage
-        ? html`<form method="post" action="/billing-portal"><input type="hidden" name="session_id" value="${checkout.sessionId}"><button type="submit">${s.manage_membership}</button></form>`
-        : ''}
+      ${
+        checkout.canManage
+          ? html`<form method="post" action="/billing-portal"><input type="hidden" name="session_id" value="${checkout.sessionId}"><button type="submit">${s.manage_membership}</button></form>`
+          : ''
+      }
     </div>`;
   return page({ title: s.thanks_title, lang, stylesheet: `/assets/theme/${publication.slug}.css` }, body);
 }

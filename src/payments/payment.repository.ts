@@ -59,7 +59,8 @@ export async function upsertPayment(db: DbExecutor, p: PaymentFacts): Promise<{ 
       updated_at = now()
     RETURNING id, payment_intent_id`.execute(db);
   const row = result.rows[0]!;
-  if (row.payment_intent_id && row.payment_intent_id !== p.payment_intent_id) await lockStripeObject(db, 'payment_intent', row.payment_intent_id);
+  if (row.payment_intent_id && row.payment_intent_id !== p.payment_intent_id)
+    await lockStripeObject(db, 'payment_intent', row.payment_intent_id);
   await refreshPaymentStatus(db, { paymentId: row.id });
   return row;
 }
@@ -89,10 +90,7 @@ const DISPUTED = ['warning_needs_response', 'warning_under_review', 'needs_respo
  * Recomputes a payment's status and refunded amount from what the Stripe mirror holds about its
  * charges and disputes. Called whenever either side changes, so it converges in any order.
  */
-export async function refreshPaymentStatus(
-  db: DbExecutor,
-  target: { paymentId: number } | { paymentIntentId: string },
-): Promise<number> {
+export async function refreshPaymentStatus(db: DbExecutor, target: { paymentId: number } | { paymentIntentId: string }): Promise<number> {
   const which = 'paymentId' in target ? sql`p2.id = ${target.paymentId}` : sql`p2.payment_intent_id = ${target.paymentIntentId}`;
   const result = await sql`
     UPDATE payments p SET

@@ -20,7 +20,12 @@ export function articleUrlFor(publication: Pick<PublicationRow, 'name' | 'origin
     throw new HttpError(400, 'invalid_article_url', `${field}: must be an http(s) URL.`, field);
   }
   if (url.username || url.password || !publication.origins.includes(url.origin)) {
-    throw new HttpError(400, 'invalid_article_url', `${field}: must be on one of ${publication.name}'s sites: ${publication.origins.join(', ')}.`, field);
+    throw new HttpError(
+      400,
+      'invalid_article_url',
+      `${field}: must be on one of ${publication.name}'s sites: ${publication.origins.join(', ')}.`,
+      field,
+    );
   }
   url.hash = '';
   for (const key of [...url.searchParams.keys()]) if (TRACKING_PARAM.test(key)) url.searchParams.delete(key);

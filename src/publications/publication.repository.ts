@@ -15,7 +15,10 @@ export async function listPublications(db: DbExecutor): Promise<PublicationRow[]
 }
 
 export async function countPublications(db: DbExecutor): Promise<number> {
-  const row = await db.selectFrom('publications').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('publications')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
@@ -25,11 +28,7 @@ function toRow(input: PublicationInput) {
 }
 
 export async function insertPublication(db: DbExecutor, input: PublicationInput): Promise<PublicationRow> {
-  return db
-    .insertInto('publications')
-    .values(toRow(input))
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return db.insertInto('publications').values(toRow(input)).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function updatePublication(db: DbExecutor, id: number, input: PublicationInput): Promise<PublicationRow> {
@@ -51,4 +50,3 @@ export async function insertPublicationIfAbsent(db: DbExecutor, input: Publicati
     .returningAll()
     .executeTakeFirst();
 }
-

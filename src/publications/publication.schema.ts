@@ -14,18 +14,16 @@ const currencySettingsSchema = z
   })
   .strict();
 
-const originSchema = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      const url = new URL(value);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-      return url.origin;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not an http(s) origin such as https://news.example` });
-      return z.NEVER;
-    }
-  });
+const originSchema = z.string().transform((value, ctx) => {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    return url.origin;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an http(s) origin such as https://news.example` });
+    return z.NEVER;
+  }
+});
 
 function isTimeZone(value: string): boolean {
   try {
@@ -37,7 +35,9 @@ function isTimeZone(value: string): boolean {
 }
 
 const LANG_KEYS = ['en', 'it', 'sr-Latn', 'sr-Cyrl'] as const;
-const copySchema = z.object({ heading: z.string().trim().min(1).max(120).optional(), body: z.string().trim().min(1).max(600).optional() }).strict();
+const copySchema = z
+  .object({ heading: z.string().trim().min(1).max(120).optional(), body: z.string().trim().min(1).max(600).optional() })
+  .strict();
 const copyPerLang = z.partialRecord(z.enum(LANG_KEYS), copySchema);
 
 /** What the appeal says and how politely it asks; every field has a default. */
@@ -62,11 +62,17 @@ export const widgetSettingsSchema = z
       .default([])
       .refine((variants) => new Set(variants.map((v) => v.id)).size === variants.length, 'variant ids must be unique'),
     /** After this many views within this many days the appeal collapses to one line. */
-    frequency_cap: z.object({ views: z.number().int().min(1).max(1000), days: z.number().int().min(1).max(365) }).strict().default({ views: 4, days: 30 }),
+    frequency_cap: z
+      .object({ views: z.number().int().min(1).max(1000), days: z.number().int().min(1).max(365) })
+      .strict()
+      .default({ views: 4, days: 30 }),
     /** Days a one-off supporter sees a thank-you instead of the ask. */
     supporter_days: z.number().int().min(0).max(400).default(90),
     /** Button and focus colour, #rgb or #rrggbb. */
-    accent: z.string().regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, 'a hex colour such as #0b5cad').default('#0b5cad'),
+    accent: z
+      .string()
+      .regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, 'a hex colour such as #0b5cad')
+      .default('#0b5cad'),
   })
   .strict();
 
@@ -79,11 +85,17 @@ export const publicationInputSchema = z
     name: z.string().trim().min(1).max(200),
     origins: z.array(originSchema).min(1, 'at least one site origin is needed'),
     currencies: z.record(
-      z.string().regex(/^[a-z]{3}$/, 'currency codes are three lower-case letters').refine(isKnownCurrency, 'unknown currency'),
+      z
+        .string()
+        .regex(/^[a-z]{3}$/, 'currency codes are three lower-case letters')
+        .refine(isKnownCurrency, 'unknown currency'),
       currencySettingsSchema,
     ),
     default_currency: z.string(),
-    intervals: z.array(z.enum(INTERVALS)).min(1).transform((list) => [...new Set(list)]),
+    intervals: z
+      .array(z.enum(INTERVALS))
+      .min(1)
+      .transform((list) => [...new Set(list)]),
     default_locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, it or sr-Cyrl'),
     time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Rome'),
     widget: widgetSettingsSchema.default(() => widgetSettingsSchema.parse({})),
@@ -105,7 +117,11 @@ export const publicationInputSchema = z
       }
       for (const [interval, presets] of Object.entries(settings.presets)) {
         if (presets?.some((amount) => amount < settings.min || amount > settings.max)) {
-          ctx.addIssue({ code: 'custom', path: ['currencies', code, 'presets', interval], message: 'presets must lie between min and max' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['currencies', code, 'presets', interval],
+            message: 'presets must lie between min and max',
+          });
         }
       }
     }

@@ -13,7 +13,12 @@ export async function outcomesOf(db: DbExecutor, ids: string[]): Promise<{ appli
   let applied = 0;
   let ignored = 0;
   for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db.selectFrom('stripe_events').select('outcome').where('id', 'in', ids.slice(i, i + 1000)).where('status', '=', 'applied').execute();
+    const rows = await db
+      .selectFrom('stripe_events')
+      .select('outcome')
+      .where('id', 'in', ids.slice(i, i + 1000))
+      .where('status', '=', 'applied')
+      .execute();
     for (const row of rows) {
       if (row.outcome === 'ignored') ignored++;
       else applied++;
@@ -35,9 +40,18 @@ export async function finishReconcileRun(
   await db.updateTable('reconcile_runs').set(result).where('id', '=', id).execute();
 }
 
-export async function lastReconcileRuns(db: DbExecutor): Promise<{ lastSuccess: ReconcileRunRow | undefined; lastRun: ReconcileRunRow | undefined }> {
+export async function lastReconcileRuns(
+  db: DbExecutor,
+): Promise<{ lastSuccess: ReconcileRunRow | undefined; lastRun: ReconcileRunRow | undefined }> {
   const [lastSuccess, lastRun] = await Promise.all([
-    db.selectFrom('reconcile_runs').selectAll().where('error', 'is', null).where('finished_at', 'is not', null).orderBy('finished_at', 'desc').limit(1).executeTakeFirst(),
+    db
+      .selectFrom('reconcile_runs')
+      .selectAll()
+      .where('error', 'is', null)
+      .where('finished_at', 'is not', null)
+      .orderBy('finished_at', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
     db.selectFrom('reconcile_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst(),
   ]);
   return { lastSuccess, lastRun };

@@ -24,20 +24,30 @@ export const MAX_RECONCILE_SECONDS = 30 * 86_400;
  * not stored yet in the webhook inbox, oldest first, and applies them through the same applier: the result is
  * what full delivery would have given. Safe to run at any time and in parallel with webhooks.
  */
-export async function reconcileWithStripe(deps: { db: Db; stripe: Stripe; logger: Logger; now: () => Date; applier: Pick<WebhookApplier, 'drain'> }, since: Date): Promise<ReconcileResult> {
+export async function reconcileWithStripe(
+  deps: { db: Db; stripe: Stripe; logger: Logger; now: () => Date; applier: Pick<WebhookApplier, 'drain'> },
+  since: Date,
+): Promise<ReconcileResult> {
   const runId = await startReconcileRun(deps.db, deps.now(), since);
   const result: ReconcileResult = { fetched: 0, already_had: 0, applied: 0, ignored: 0 };
   try {
     const missing: Stripe.Event[] = [];
     let page: Stripe.Event[] = [];
     const collect = async () => {
-      const stored = await storedEventIds(deps.db, page.map((e) => e.id));
+      const stored = await storedEventIds(
+        deps.db,
+        page.map((e) => e.id),
+      );
       for (const event of page) if (!stored.has(event.id)) missing.push(event);
       result.already_had += stored.size;
       page = [];
     };
     // Stripe lists newest first; collect what is missing page by page, then apply it oldest first.
-    for await (const event of deps.stripe.events.list({ types: [...HANDLED_EVENT_TYPES], created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) {
+    for await (const event of deps.stripe.events.list({
+      types: [...HANDLED_EVENT_TYPES],
+      created: { gte: Math.floor(since.getTime() / 1000) },
+      limit: 100,
+    })) {
       result.fetched++;
       page.push(event);
       if (page.length === 100) await collect();
@@ -77,7 +87,8 @@ export async function reconcileOnce(
   since: Date,
 ): Promise<ReconcileResult | undefined> {
   const { database } = deps;
-  const run = () => reconcileWithStripe({ db: database.db, stripe: deps.stripe, logger: deps.logger, now: deps.now, applier: deps.applier }, since);
+  const run = () =>
+    reconcileWithStripe({ db: database.db, stripe: deps.stripe, logger: deps.logger, now: deps.now, applier: deps.applier }, since);
   if (!database.pgPool) return run();
   const client = await database.pgPool.connect();
   try {
@@ -108,7 +119,9 @@ export function scheduleReconciliation(
       if (!result) deps.logger.debug('another instance is reconciling; skipped');
     },
     onError: (err) =>
-      deps.logger.error({ err: redactEmails(err instanceof Error ? err.message : String(err)) }, 'reconciliation with Stripe failed; will retry next interval'),
+      deps.logger.error(
+        { err: redactEmails(err instanceof Error ? err.message : String(err)) },
+        'reconciliation with Stripe failed; will retry next interval',
+      ),
   });
 }
-

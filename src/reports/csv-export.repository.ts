@@ -76,6 +76,11 @@ export function donationExportQuery(scope: ReportScope, range: DateRange, filter
 }
 
 /** donations.csv's rows, read in batches through a database cursor. */
-export function exportDonations(source: BatchSource, scope: ReportScope, range: DateRange, filters: DonationFilters): AsyncGenerator<DonationExportRow[]> {
+export function exportDonations(
+  source: BatchSource,
+  scope: ReportScope,
+  range: DateRange,
+  filters: DonationFilters,
+): AsyncGenerator<DonationExportRow[]> {
   return readInBatches(source, donationExportQuery(scope, range, filters), EXPORT_BATCH_ROWS);
 }

@@ -30,7 +30,19 @@ function decimal(minor: number, currency: string): string {
   return minor < 0 ? `'${text}` : text;
 }
 
-export const SUPPORTER_CSV_HEADER = ['id', 'email', 'name', 'first_supported_at', 'last_supported_at', 'membership_status', 'currency', 'payments', 'lifetime_gross', 'lifetime_refunded', 'lifetime_net'];
+export const SUPPORTER_CSV_HEADER = [
+  'id',
+  'email',
+  'name',
+  'first_supported_at',
+  'last_supported_at',
+  'membership_status',
+  'currency',
+  'payments',
+  'lifetime_gross',
+  'lifetime_refunded',
+  'lifetime_net',
+];
 
 /** A supporter's CSV lines: one per currency (a supporter who gave in two currencies has two). */
 export function supporterCsvLines(s: SupporterExportRow): string {
@@ -48,7 +60,24 @@ export function supporterCsvLines(s: SupporterExportRow): string {
   return lines;
 }
 
-export const DONATION_CSV_HEADER = ['id', 'paid_at', 'created_at', 'kind', 'status', 'currency', 'amount', 'refunded', 'net', 'dispute_status', 'email', 'name', 'article_url', 'variant', 'subscription_id', 'source_id'];
+export const DONATION_CSV_HEADER = [
+  'id',
+  'paid_at',
+  'created_at',
+  'kind',
+  'status',
+  'currency',
+  'amount',
+  'refunded',
+  'net',
+  'dispute_status',
+  'email',
+  'name',
+  'article_url',
+  'variant',
+  'subscription_id',
+  'source_id',
+];
 
 /** A payment's CSV line; net is what was kept of a payment that went through (0 for pending or failed). */
 export function donationCsvLine(d: DonationExportRow): string {
@@ -72,7 +101,13 @@ const BUFFER_BYTES = 4 * WRITE_BYTES;
  * batch, when the client reads slower than the database, the next one waits for the socket to drain: memory stays
  * flat however long the export. A client that goes away stops the read and releases the database cursor.
  */
-export async function streamCsv<R>(res: Response, filename: string, header: readonly string[], batches: AsyncIterable<R[]>, toLines: (row: R) => string): Promise<void> {
+export async function streamCsv<R>(
+  res: Response,
+  filename: string,
+  header: readonly string[],
+  batches: AsyncIterable<R[]>,
+  toLines: (row: R) => string,
+): Promise<void> {
   // The first batch is read before the 200 goes out, so a query that fails at once (a NUL in a filter, the database
   // down) still gets its proper error answer instead of a half-sent download (found by the hardening fuzz tests:
   // donations.csv?variant=%00 left the client waiting forever).

@@ -42,7 +42,8 @@ export function supporterFilters(ctx: ReportContext, q: SupportersQuery): repo.S
     status: q.status,
     oneOffOnly: q.one_off_only,
     lapsed: q.lapsed,
-    minLifetime: q.min_lifetime !== undefined ? { amount: q.min_lifetime, currency: q.currency ?? ctx.publication.default_currency } : undefined,
+    minLifetime:
+      q.min_lifetime !== undefined ? { amount: q.min_lifetime, currency: q.currency ?? ctx.publication.default_currency } : undefined,
     since: q.since,
     search: q.q,
   };
@@ -54,7 +55,11 @@ const iso = (at: Date | null): string | null => (at === null ? null : at.toISOSt
 /** GET /api/reports/supporters */
 export async function supporters(ctx: ReportContext, q: SupportersQuery): Promise<SupportersPage> {
   const scope = { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone };
-  const rows = await repo.listSupporters(ctx.db, scope, supporterFilters(ctx, q), { afterId: decodeCursor(q.cursor), limit: q.limit + 1, order: q.order });
+  const rows = await repo.listSupporters(ctx.db, scope, supporterFilters(ctx, q), {
+    afterId: decodeCursor(q.cursor),
+    limit: q.limit + 1,
+    order: q.order,
+  });
   const page = rows.slice(0, q.limit);
   const ids = page.map((r) => r.id);
   const [totals, memberships] = await Promise.all([repo.supporterTotals(ctx.db, ids), repo.currentMemberships(ctx.db, ids)]);
@@ -155,5 +160,8 @@ export function supporterExportRows(source: BatchSource, ctx: ReportContext, q: 
 /** GET /api/reports/donations.csv: the payments of the query's range, read in batches, and that range. */
 export function donationExportRows(source: BatchSource, ctx: ReportContext, q: DonationsQuery) {
   const range = rangeFor(ctx, q);
-  return { range, rows: exportDonations(source, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, range, donationFilters(q)) };
+  return {
+    range,
+    rows: exportDonations(source, { publicationId: ctx.publication.id, timeZone: ctx.publication.time_zone }, range, donationFilters(q)),
+  };
 }

@@ -3,7 +3,10 @@ import { z } from 'zod';
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'is not a real date');
+  .refine(
+    (value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+    'is not a real date',
+  );
 
 const MAX_RANGE_DAYS = 3700;
 
@@ -34,7 +37,10 @@ export const supportersQuerySchema = z
     one_off_only: booleanFlag.optional(),
     lapsed: booleanFlag.optional(),
     min_lifetime: z.coerce.number().int().min(0).optional(),
-    currency: z.string().regex(/^[a-z]{3}$/, 'must be a three-letter currency code').optional(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a three-letter currency code')
+      .optional(),
     since: isoDate.optional(),
     q: z.string().trim().min(1).max(200).optional(),
   })
@@ -46,7 +52,10 @@ export const donationsQuerySchema = rangeQuerySchema
     limit: limit(500, 50),
     status: z.enum(['pending', 'failed', 'succeeded', 'refunded', 'partially_refunded', 'disputed']).optional(),
     kind: z.enum(['one_off', 'membership']).optional(),
-    currency: z.string().regex(/^[a-z]{3}$/, 'must be a three-letter currency code').optional(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a three-letter currency code')
+      .optional(),
     article_url: z.string().max(490).optional(),
     variant: z.string().max(64).optional(),
   })

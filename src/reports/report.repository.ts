@@ -9,7 +9,6 @@ export interface ReportScope {
   timeZone: string;
 }
 
-
 // Memberships that count as paying members: not a trial, not an abandoned first payment, not on hold.
 const COUNTED_MEMBERSHIP = sql`m.status NOT IN ('incomplete', 'incomplete_expired', 'trialing', 'unpaid', 'paused')`;
 // Twelve times the monthly amount: an integer for monthly and yearly plans, so MRR adds up exactly.
@@ -236,8 +235,10 @@ export async function articleBreakdown(
     const columns = (sign: 1 | -1) => sql.raw([...keys, ...sums.map((c) => (sign === 1 ? c : `-${c} AS ${c}`))].join(', '));
     const selects = [
       ...(plan.months
-        ? [sql`SELECT article_url AS key, ${columns(1)} FROM ${sql.table(monthly)}
-            WHERE publication_id = ${pub} AND month >= ${plan.months.first}::date AND month < ${plan.months.end}::date`]
+        ? [
+            sql`SELECT article_url AS key, ${columns(1)} FROM ${sql.table(monthly)}
+            WHERE publication_id = ${pub} AND month >= ${plan.months.first}::date AND month < ${plan.months.end}::date`,
+          ]
         : []),
       ...plan.add.map((days) => sql`SELECT article_url AS key, ${columns(1)} FROM ${sql.table(daily)} WHERE ${daysIn(days)}`),
       ...plan.subtract.map((days) => sql`SELECT article_url AS key, ${columns(-1)} FROM ${sql.table(daily)} WHERE ${daysIn(days)}`),

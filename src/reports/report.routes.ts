@@ -8,7 +8,13 @@ import { parseInput } from '../http/validation.js';
 import { eraseSupporterByEmail, exportSupporter } from '../supporters/supporter-privacy.service.js';
 import { DONATION_CSV_HEADER, donationCsvLine, streamCsv, SUPPORTER_CSV_HEADER, supporterCsvLines } from './csv-export.js';
 import { donationExportRows, donations, supporterExportRows, supporters } from './report-lists.service.js';
-import { articlesQuerySchema, donationsQuerySchema, rangeQuerySchema, supportersQuerySchema, timeseriesQuerySchema } from './report-query.schema.js';
+import {
+  articlesQuerySchema,
+  donationsQuerySchema,
+  rangeQuerySchema,
+  supportersQuerySchema,
+  timeseriesQuerySchema,
+} from './report-query.schema.js';
 import { articles, type ReportContext, reportContextFor, summary, timeseries } from './report.service.js';
 
 const emailSchema = z.object({ email: z.email('must be an e-mail address').max(254), publication: z.string().max(63).optional() }).strict();

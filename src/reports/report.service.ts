@@ -3,14 +3,7 @@ import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
 import { findPublicationById } from '../publications/publication.repository.js';
 import { localDay } from '../widget/widget.service.js';
-import {
-  addDays,
-  type DateRange,
-  daysBetween,
-  MAX_RANGE_DAYS,
-  nextMonth,
-  resolveRange,
-} from './report-query.schema.js';
+import { addDays, type DateRange, daysBetween, MAX_RANGE_DAYS, nextMonth, resolveRange } from './report-query.schema.js';
 import * as repo from './report.repository.js';
 import type { ArticlesReport, CurrencySummary, Summary, TimeSeries } from './report-types.js';
 
@@ -33,7 +26,8 @@ export async function reportContextFor(db: Db, publicationId: number, now: Date)
 export function rangeFor(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }): DateRange {
   const range = resolveRange(query, localDay(ctx.now, ctx.publication.time_zone));
   if (range.from > range.to) throw new HttpError(400, 'invalid_request', 'from: must not be after to.', 'from');
-  if (daysBetween(range.from, range.to) > MAX_RANGE_DAYS) throw new HttpError(400, 'invalid_request', `from: the range may span at most ${MAX_RANGE_DAYS} days.`, 'from');
+  if (daysBetween(range.from, range.to) > MAX_RANGE_DAYS)
+    throw new HttpError(400, 'invalid_request', `from: the range may span at most ${MAX_RANGE_DAYS} days.`, 'from');
   return range;
 }
 
@@ -54,7 +48,18 @@ export async function summary(ctx: ReportContext, query: { from?: string | undef
 
   const currencies: Record<string, CurrencySummary> = {};
   const entry = (currency: string) =>
-    (currencies[currency] ??= { gross: 0, refunded: 0, disputed: 0, net: 0, payments: 0, one_off: 0, recurring: 0, average_gift: 0, mrr: 0, active_members: 0 });
+    (currencies[currency] ??= {
+      gross: 0,
+      refunded: 0,
+      disputed: 0,
+      net: 0,
+      payments: 0,
+      one_off: 0,
+      recurring: 0,
+      average_gift: 0,
+      mrr: 0,
+      active_members: 0,
+    });
   for (const code of Object.keys(ctx.publication.currencies)) entry(code);
   for (const row of totals) {
     const c = entry(row.currency);
@@ -127,7 +132,10 @@ function buckets(range: DateRange, interval: 'day' | 'week' | 'month'): string[]
 type Metric = 'revenue' | 'supporters' | 'members' | 'mrr';
 
 /** GET /api/reports/timeseries: one point per bucket, empty buckets included. */
-export async function timeseries(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined; metric: Metric; interval: 'day' | 'week' | 'month' }): Promise<TimeSeries> {
+export async function timeseries(
+  ctx: ReportContext,
+  query: { from?: string | undefined; to?: string | undefined; metric: Metric; interval: 'day' | 'week' | 'month' },
+): Promise<TimeSeries> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
   const periods = buckets(range, query.interval);
@@ -135,7 +143,13 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
   const at = (day: string) => index.get(bucketStart(day, query.interval))!;
   const codes = Object.keys(ctx.publication.currencies);
   const zeros = () => Object.fromEntries(codes.map((c) => [c, 0])) as Record<string, number>;
-  const head = { publication: ctx.publication.slug, time_zone: ctx.publication.time_zone, from: range.from, to: range.to, interval: query.interval };
+  const head = {
+    publication: ctx.publication.slug,
+    time_zone: ctx.publication.time_zone,
+    from: range.from,
+    to: range.to,
+    interval: query.interval,
+  };
 
   if (query.metric === 'revenue') {
     const points = periods.map((period) => ({ period, gross: zeros(), refunded: zeros(), net: zeros(), payments: 0 }));
@@ -150,7 +164,10 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
   }
 
   if (query.metric === 'supporters') {
-    const [before, daily] = await Promise.all([repo.countSupportersBefore(ctx.db, scope, range.from), repo.dailyNewSupporters(ctx.db, scope, range)]);
+    const [before, daily] = await Promise.all([
+      repo.countSupportersBefore(ctx.db, scope, range.from),
+      repo.dailyNewSupporters(ctx.db, scope, range),
+    ]);
     const points = periods.map((period) => ({ period, new_supporters: 0, total_supporters: 0 }));
     for (const row of daily) points[at(row.day)]!.new_supporters += row.count;
     let total = before;
@@ -159,7 +176,10 @@ export async function timeseries(ctx: ReportContext, query: { from?: string | un
   }
 
   // members and mrr: the paying members at the start of the range, then each day's starts and ends.
-  const [base, changes] = await Promise.all([repo.membersAtStartOf(ctx.db, scope, range.from), repo.dailyMembershipChanges(ctx.db, scope, range)]);
+  const [base, changes] = await Promise.all([
+    repo.membersAtStartOf(ctx.db, scope, range.from),
+    repo.dailyMembershipChanges(ctx.db, scope, range),
+  ]);
   const started = periods.map(() => 0);
   const ended = periods.map(() => 0);
   const twelfthsDelta = periods.map(() => zeros());
@@ -201,7 +221,8 @@ export async function articles(
       if (!r) rows.set(key, (r = emptyRow()));
       return r;
     };
-    for (const f of breakdown.funnel) Object.assign(row(f.key), { impressions: f.impressions, clicks: f.clicks, checkouts: f.checkouts, paid: f.paid });
+    for (const f of breakdown.funnel)
+      Object.assign(row(f.key), { impressions: f.impressions, clicks: f.clicks, checkouts: f.checkouts, paid: f.paid });
     for (const r of breakdown.revenue) {
       const target = row(r.key);
       target.payments += r.payments;
@@ -222,7 +243,9 @@ export async function articles(
   });
   // Revenue is never added across currencies: it orders by net revenue in the publication's default
   // currency, then in each other currency in turn.
-  const currencies = [ctx.publication.default_currency, ...Object.keys(ctx.publication.currencies).sort()].filter((c, i, all) => all.indexOf(c) === i);
+  const currencies = [ctx.publication.default_currency, ...Object.keys(ctx.publication.currencies).sort()].filter(
+    (c, i, all) => all.indexOf(c) === i,
+  );
   const sortKeys = (r: ReturnType<typeof shape>[number]): number[] =>
     query.sort === 'revenue'
       ? currencies.map((c) => r.net[c] ?? 0)

@@ -54,7 +54,9 @@ export async function rollupDifferences(db: Db, publicationId: number): Promise<
     await db.transaction().execute(async (trx) => {
       // Writers wait from here on (as the recompute would make them), so nothing commits between the copy and the
       // recompute; entries recorded but not yet folded are part of the rollups as they stand.
-      await sql`LOCK TABLE payment_rollup_changes, funnel_rollup_changes, supporter_rollup_changes IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+      await sql`LOCK TABLE payment_rollup_changes, funnel_rollup_changes, supporter_rollup_changes IN SHARE ROW EXCLUSIVE MODE`.execute(
+        trx,
+      );
       await foldRollupChanges(trx);
       const rollups = Object.entries(rollupRows(publicationId));
       for (const [i, [, rows]] of rollups.entries()) {

@@ -8,7 +8,12 @@ export async function findSupporterByEmail(db: DbExecutor, publicationId: number
 /** Everything stored about one supporter, for a subject access request. */
 export async function supporterRecords(db: DbExecutor, supporterId: number) {
   const [customers, payments, memberships, totals] = await Promise.all([
-    db.selectFrom('stripe_customers').select(['id', 'email', 'name', 'snapshot_at']).where('supporter_id', '=', supporterId).orderBy('id').execute(),
+    db
+      .selectFrom('stripe_customers')
+      .select(['id', 'email', 'name', 'snapshot_at'])
+      .where('supporter_id', '=', supporterId)
+      .orderBy('id')
+      .execute(),
     db.selectFrom('payments').selectAll().where('supporter_id', '=', supporterId).orderBy('id').execute(),
     db.selectFrom('memberships').selectAll().where('supporter_id', '=', supporterId).orderBy('started_at').execute(),
     db.selectFrom('supporter_totals').selectAll().where('supporter_id', '=', supporterId).orderBy('currency').execute(),

@@ -22,6 +22,12 @@ export async function eraseSupporterByEmail(db: Db, publication: PublicationRow,
     const supporter = await findSupporterByEmail(trx, publication.id, normaliseEmail(email) ?? '');
     if (!supporter) return undefined;
     const erased = await eraseSupporter(trx, supporter.id, now);
-    return { publication: publication.slug, supporter_id: supporter.id, erased_at: now.toISOString(), stripe_customers_unlinked: erased.customers, events_scrubbed: erased.events };
+    return {
+      publication: publication.slug,
+      supporter_id: supporter.id,
+      erased_at: now.toISOString(),
+      stripe_customers_unlinked: erased.customers,
+      events_scrubbed: erased.events,
+    };
   });
 }

@@ -52,7 +52,13 @@ export async function claimDueEvents(trx: DbExecutor, now: Date, limit: number):
     .execute();
 }
 
-export async function markEventApplied(trx: DbExecutor, id: string, outcome: EventOutcome, publicationId: number | null, now: Date): Promise<void> {
+export async function markEventApplied(
+  trx: DbExecutor,
+  id: string,
+  outcome: EventOutcome,
+  publicationId: number | null,
+  now: Date,
+): Promise<void> {
   await trx
     .updateTable('stripe_events')
     .set({ status: 'applied', outcome, publication_id: publicationId, applied_at: now, last_error: null, next_attempt_at: null })
@@ -61,7 +67,11 @@ export async function markEventApplied(trx: DbExecutor, id: string, outcome: Eve
 }
 
 /** Records a failed attempt; `failed` marks a handler error (shown to operators), else a conflict to retry soon. */
-export async function markEventAttemptFailed(trx: DbExecutor, id: string, failure: { error: string; nextAttemptAt: Date; failed: boolean }): Promise<void> {
+export async function markEventAttemptFailed(
+  trx: DbExecutor,
+  id: string,
+  failure: { error: string; nextAttemptAt: Date; failed: boolean },
+): Promise<void> {
   await trx
     .updateTable('stripe_events')
     .set((eb) => ({

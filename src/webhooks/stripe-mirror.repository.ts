@@ -31,7 +31,15 @@ const CLOSED_DISPUTE_STATUSES = new Set(['won', 'lost', 'warning_closed', 'preve
  */
 export async function upsertDispute(
   db: DbExecutor,
-  dispute: { id: string; charge_id: string; payment_intent_id: string | null; amount: number; currency: string; status: string; snapshot_at: Date },
+  dispute: {
+    id: string;
+    charge_id: string;
+    payment_intent_id: string | null;
+    amount: number;
+    currency: string;
+    status: string;
+    snapshot_at: Date;
+  },
 ): Promise<void> {
   if (dispute.payment_intent_id) await lockStripeObject(db, 'payment_intent', dispute.payment_intent_id);
   const row = { ...dispute, snapshot_rank: CLOSED_DISPUTE_STATUSES.has(dispute.status) ? 1 : 0 };

@@ -75,7 +75,11 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
       const appliedAt = now();
       await markEventApplied(trx, due.id, result.outcome, result.publicationId, appliedAt);
       await savepoint.release(trx, 'apply_event');
-      return { type: event.type, outcome: result.outcome, lagSeconds: Math.max(0, (appliedAt.getTime() - due.received_at.getTime()) / 1000) };
+      return {
+        type: event.type,
+        outcome: result.outcome,
+        lagSeconds: Math.max(0, (appliedAt.getTime() - due.received_at.getTime()) / 1000),
+      };
     } catch (err) {
       await savepoint.rollBackTo(trx, 'apply_event');
       // A deadlock, a serialization failure or a lock another batch holds past LOCK_WAIT is a race with another

@@ -34,7 +34,13 @@ export async function storeStripeEvent(db: DbExecutor, event: Stripe.Event, payl
   });
 }
 
-export function createWebhookService(deps: { db: DbExecutor; logger: Logger; metrics: Metrics; applier: WebhookApplier; webhookSecret: string | undefined }): WebhookService {
+export function createWebhookService(deps: {
+  db: DbExecutor;
+  logger: Logger;
+  metrics: Metrics;
+  applier: WebhookApplier;
+  webhookSecret: string | undefined;
+}): WebhookService {
   const { db, logger, metrics, applier, webhookSecret } = deps;
 
   function verify(rawBody: Buffer, signature: string | undefined): Stripe.Event {

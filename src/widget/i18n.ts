@@ -177,7 +177,8 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     back_to_article: 'Back to the article',
     manage_membership: 'Manage my membership',
     portal_unavailable: 'Membership management is not available right now. Please try again later.',
-    portal_other_browser: 'For your security, a membership can be managed from this page only in the browser that paid, for an hour after paying. To manage it now, use the link in your receipt e-mail or write to {name}.',
+    portal_other_browser:
+      'For your security, a membership can be managed from this page only in the browser that paid, for an hour after paying. To manage it now, use the link in your receipt e-mail or write to {name}.',
     too_many_requests: 'Too many requests from your network. Please try again in a few minutes.',
     not_found: 'We could not find that page.',
   },
@@ -194,7 +195,8 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     back_to_article: "Torna all'articolo",
     manage_membership: 'Gestisci il mio abbonamento',
     portal_unavailable: 'La gestione dell’abbonamento non è disponibile al momento. Riprova più tardi.',
-    portal_other_browser: 'Per la tua sicurezza, da questa pagina l’abbonamento si gestisce solo nel browser con cui hai pagato, per un’ora dopo il pagamento. Per gestirlo ora usa il link nell’e-mail della ricevuta o scrivi a {name}.',
+    portal_other_browser:
+      'Per la tua sicurezza, da questa pagina l’abbonamento si gestisce solo nel browser con cui hai pagato, per un’ora dopo il pagamento. Per gestirlo ora usa il link nell’e-mail della ricevuta o scrivi a {name}.',
     too_many_requests: 'Troppe richieste dalla tua rete. Riprova tra qualche minuto.',
     not_found: 'Pagina non trovata.',
   },
@@ -211,7 +213,8 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     back_to_article: 'Nazad na članak',
     manage_membership: 'Upravljaj članstvom',
     portal_unavailable: 'Upravljanje članstvom trenutno nije dostupno. Pokušajte ponovo kasnije.',
-    portal_other_browser: 'Radi vaše bezbednosti, članstvom se sa ove stranice može upravljati samo u pregledaču kojim ste platili, sat vremena posle uplate. Da biste sada upravljali članstvom, otvorite vezu iz e-poruke sa potvrdom ili pišite {name}.',
+    portal_other_browser:
+      'Radi vaše bezbednosti, članstvom se sa ove stranice može upravljati samo u pregledaču kojim ste platili, sat vremena posle uplate. Da biste sada upravljali članstvom, otvorite vezu iz e-poruke sa potvrdom ili pišite {name}.',
     too_many_requests: 'Previše zahteva sa vaše mreže. Pokušajte ponovo za nekoliko minuta.',
     not_found: 'Stranica nije pronađena.',
   },
@@ -228,7 +231,8 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     back_to_article: 'Назад на чланак',
     manage_membership: 'Управљај чланством',
     portal_unavailable: 'Управљање чланством тренутно није доступно. Покушајте поново касније.',
-    portal_other_browser: 'Ради ваше безбедности, чланством се са ове странице може управљати само у прегледачу којим сте платили, сат времена после уплате. Да бисте сада управљали чланством, отворите везу из е-поруке са потврдом или пишите {name}.',
+    portal_other_browser:
+      'Ради ваше безбедности, чланством се са ове странице може управљати само у прегледачу којим сте платили, сат времена после уплате. Да бисте сада управљали чланством, отворите везу из е-поруке са потврдом или пишите {name}.',
     too_many_requests: 'Превише захтева са ваше мреже. Покушајте поново за неколико минута.',
     not_found: 'Страница није пронађена.',
   },

@@ -61,7 +61,11 @@ export function createWidgetCounterBuffer(db: DbExecutor, logger: Logger, flushM
 
   return {
     add(c, type) {
-      merge(`${c.publicationId}\u0000${c.day}\u0000${c.articleUrl}\u0000${c.variant}`, { ...c, impressions: type === 'impression' ? 1 : 0, clicks: type === 'click' ? 1 : 0 });
+      merge(`${c.publicationId}\u0000${c.day}\u0000${c.articleUrl}\u0000${c.variant}`, {
+        ...c,
+        impressions: type === 'impression' ? 1 : 0,
+        clicks: type === 'click' ? 1 : 0,
+      });
     },
     flush,
     async stop() {

@@ -6,7 +6,10 @@ export const widgetEventSchema = z
     publication: z.string().min(1).max(63),
     type: z.enum(['impression', 'click']),
     article_url: z.string().max(490),
-    variant: z.string().regex(/^[\w.-]{1,64}$/).optional(),
+    variant: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/)
+      .optional(),
   })
   .strict();
 

@@ -76,7 +76,12 @@ export async function recordWidgetEvent(
   }
   const articleUrl = articleUrlFor(publication, event.article_url);
   deps.counters.add(
-    { publicationId: publication.id, day: localDay(deps.now(), publication.time_zone), articleUrl: articleUrl.href, variant: knownVariant(publication, event.variant) ?? '' },
+    {
+      publicationId: publication.id,
+      day: localDay(deps.now(), publication.time_zone),
+      articleUrl: articleUrl.href,
+      variant: knownVariant(publication, event.variant) ?? '',
+    },
     event.type,
   );
 }

@@ -36,7 +36,18 @@ afterAll(async () => {
   await env?.close();
 });
 
-const SUMMARY_FIELDS = ['gross', 'refunded', 'disputed', 'net', 'payments', 'one_off', 'recurring', 'average_gift', 'mrr', 'active_members'] as const;
+const SUMMARY_FIELDS = [
+  'gross',
+  'refunded',
+  'disputed',
+  'net',
+  'payments',
+  'one_off',
+  'recurring',
+  'average_gift',
+  'mrr',
+  'active_members',
+] as const;
 const BREAKDOWN_METRICS = ['impressions', 'clicks', 'checkouts', 'paid', 'net', 'conversion_rate', 'revenue_per_1000_impressions'];
 
 /** Only the browser's own report of a refused request may show up in the console (401 answers, aborted fetches). */
@@ -57,13 +68,24 @@ describe('the dashboard with a valid key', () => {
     for (const [currency, c] of Object.entries(summary.currencies as Record<string, Record<string, number>>)) {
       for (const field of SUMMARY_FIELDS) expected[`${field}.${currency}`] = raw(c[field]!);
     }
-    for (const field of ['new_supporters', 'active_members', 'churned_members', 'one_off', 'recurring']) expected[field] = raw(summary[field]);
+    for (const field of ['new_supporters', 'active_members', 'churned_members', 'one_off', 'recurring'])
+      expected[field] = raw(summary[field]);
     expect(await taggedValues(page, '#overview')).toEqual(expected);
     expect(Object.keys(summary.currencies).sort()).toEqual(['eur', 'jpy', 'usd']);
     // …which are the figures worked out by hand for this history (tests/integration/reports).
-    expect(expected).toMatchObject({ 'net.eur': '10700', 'net.usd': '600', 'net.jpy': '0', 'gross.jpy': '3000', 'disputed.jpy': '3000', 'mrr.eur': '1000', new_supporters: '6', churned_members: '1' });
+    expect(expected).toMatchObject({
+      'net.eur': '10700',
+      'net.usd': '600',
+      'net.jpy': '0',
+      'gross.jpy': '3000',
+      'disputed.jpy': '3000',
+      'mrr.eur': '1000',
+      new_supporters: '6',
+      churned_members: '1',
+    });
     // Displayed with each currency's own exponent (JPY has none).
-    const shown = (metric: string, currency: string) => page.locator(`#overview [data-metric="${metric}"][data-currency="${currency}"]`).textContent();
+    const shown = (metric: string, currency: string) =>
+      page.locator(`#overview [data-metric="${metric}"][data-currency="${currency}"]`).textContent();
     expect(await shown('net', 'eur')).toBe('€107.00');
     expect(await shown('gross', 'usd')).toBe('$56.00');
     expect(await shown('gross', 'jpy')).toBe('¥3,000');
@@ -71,7 +93,16 @@ describe('the dashboard with a valid key', () => {
 
     // The funnel.
     expect(await taggedValues(page, '#funnel')).toEqual(
-      flatten(summary.funnel, ['impressions', 'clicks', 'checkouts', 'paid', 'click_rate', 'checkout_rate', 'payment_rate', 'conversion_rate']),
+      flatten(summary.funnel, [
+        'impressions',
+        'clicks',
+        'checkouts',
+        'paid',
+        'click_rate',
+        'checkout_rate',
+        'payment_rate',
+        'conversion_rate',
+      ]),
     );
     expect(await page.locator('#funnel [data-metric="click_rate"]').textContent()).toBe('40%');
 
@@ -91,7 +122,9 @@ describe('the dashboard with a valid key', () => {
       members.points.map((p: Record<string, number>) => flatten(p, ['active_members', 'new_members', 'churned_members'])),
     );
     const mrr = await env.api(`/api/reports/timeseries?metric=mrr&interval=week&${RANGE}`);
-    expect((await tableRows(page, '[data-chart-table="chart-mrr"]', 'data-period')).map(([, v]) => v)).toEqual(mrr.points.map((p: Record<string, unknown>) => flatten(p, ['mrr'])));
+    expect((await tableRows(page, '[data-chart-table="chart-mrr"]', 'data-period')).map(([, v]) => v)).toEqual(
+      mrr.points.map((p: Record<string, unknown>) => flatten(p, ['mrr'])),
+    );
 
     // Top articles and variants: the same rows, in the same order, with the same numbers.
     const articles = await env.api(`/api/reports/articles?${RANGE}&sort=paid&limit=20`);
@@ -100,13 +133,18 @@ describe('the dashboard with a valid key', () => {
       articles.articles.map((a: Record<string, unknown>) => [a.article_url, flatten(a, BREAKDOWN_METRICS)]),
     );
     expect(await tableRows(page, '#variants-table', 'data-variant')).toEqual(
-      articles.variants.map((v: Record<string, unknown>) => [v.variant ?? '', flatten(v, ['impressions', 'clicks', 'click_rate', ...BREAKDOWN_METRICS.slice(2)])]),
+      articles.variants.map((v: Record<string, unknown>) => [
+        v.variant ?? '',
+        flatten(v, ['impressions', 'clicks', 'click_rate', ...BREAKDOWN_METRICS.slice(2)]),
+      ]),
     );
     // Another order is another request, still equal to the API's.
     await page.locator('#articles-sort').selectOption('revenue');
     await settled(page);
     const byRevenue = await env.api(`/api/reports/articles?${RANGE}&sort=revenue&limit=20`);
-    expect((await tableRows(page, '#articles-table', 'data-article-url')).map(([url]) => url)).toEqual(byRevenue.articles.map((a: { article_url: string }) => a.article_url));
+    expect((await tableRows(page, '#articles-table', 'data-article-url')).map(([url]) => url)).toEqual(
+      byRevenue.articles.map((a: { article_url: string }) => a.article_url),
+    );
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-light.png'), fullPage: true });
     expect(unexpected(errors)).toEqual([]);
@@ -121,22 +159,37 @@ describe('the dashboard with a valid key', () => {
   it('searches, filters and pages through supporters as the API does', async () => {
     const { page, context, errors, cspViolations } = await env.newPage();
     await signIn(page, env.base, env.key);
-    const emails = () => page.locator('#supporters-table tbody tr[data-email]').evaluateAll((rows: any[]) => rows.map((r) => r.dataset.email));
-    const apiEmails = async (query: string) => ((await env.api(`/api/reports/supporters?${query}`)).supporters as { email: string }[]).map((s) => s.email);
+    const emails = () =>
+      page.locator('#supporters-table tbody tr[data-email]').evaluateAll((rows: any[]) => rows.map((r) => r.dataset.email));
+    const apiEmails = async (query: string) =>
+      ((await env.api(`/api/reports/supporters?${query}`)).supporters as { email: string }[]).map((s) => s.email);
 
     // 8 supporters of the known history + 20 earlier ones: two pages of 25, newest first.
     const first = await env.api('/api/reports/supporters?limit=25');
     expect(await emails()).toEqual(first.supporters.map((s: { email: string }) => s.email));
     expect(await emails()).toHaveLength(25);
     // Every row's numbers, dates and membership status equal the API's.
-    type ApiSupporter = { email: string; first_supported_at: string | null; last_supported_at: string | null; lifetime: Record<string, { net: number; payments: number }>; membership: { status: string } | null };
+    type ApiSupporter = {
+      email: string;
+      first_supported_at: string | null;
+      last_supported_at: string | null;
+      lifetime: Record<string, { net: number; payments: number }>;
+      membership: { status: string } | null;
+    };
     const expectedRow = (s: ApiSupporter): [string, Record<string, string>] => {
-      const values: Record<string, string> = { first_supported_at: raw(s.first_supported_at), last_supported_at: raw(s.last_supported_at), membership_status: s.membership?.status ?? '' };
-      for (const [c, t] of Object.entries(s.lifetime)) Object.assign(values, { [`lifetime_net.${c}`]: raw(t.net), [`lifetime_payments.${c}`]: raw(t.payments) });
+      const values: Record<string, string> = {
+        first_supported_at: raw(s.first_supported_at),
+        last_supported_at: raw(s.last_supported_at),
+        membership_status: s.membership?.status ?? '',
+      };
+      for (const [c, t] of Object.entries(s.lifetime))
+        Object.assign(values, { [`lifetime_net.${c}`]: raw(t.net), [`lifetime_payments.${c}`]: raw(t.payments) });
       return [s.email, values];
     };
     expect(await tableRows(page, '#supporters-table', 'data-email')).toEqual((first.supporters as ApiSupporter[]).map(expectedRow));
-    expect(await page.locator('#supporters-table tr[data-email="e@example.com"] [data-metric="membership_status"]').getAttribute('data-value')).toBe('active');
+    expect(
+      await page.locator('#supporters-table tr[data-email="e@example.com"] [data-metric="membership_status"]').getAttribute('data-value'),
+    ).toBe('active');
     expect(await page.locator('#supporters-prev').isDisabled()).toBe(true);
 
     await page.locator('#supporters-next').click();
@@ -144,7 +197,11 @@ describe('the dashboard with a valid key', () => {
     const second = await env.api(`/api/reports/supporters?limit=25&cursor=${first.next_cursor}`);
     expect(await tableRows(page, '#supporters-table', 'data-email')).toEqual((second.supporters as ApiSupporter[]).map(expectedRow));
     expect(await emails()).toContain('a@example.com');
-    expect(await page.locator('#supporters-table tr[data-email="a@example.com"] [data-metric="lifetime_net"][data-currency="eur"]').getAttribute('data-value')).toBe('4000');
+    expect(
+      await page
+        .locator('#supporters-table tr[data-email="a@example.com"] [data-metric="lifetime_net"][data-currency="eur"]')
+        .getAttribute('data-value'),
+    ).toBe('4000');
     expect(await emails()).toHaveLength(8 + EXTRA_SUPPORTERS.length - 25);
     expect(await page.locator('#supporters-next').isDisabled()).toBe(true);
     expect(await page.locator('#supporters-page').textContent()).toContain('Page 2');
@@ -170,7 +227,11 @@ describe('the dashboard with a valid key', () => {
 
     // Filters.
     await page.locator('#supporters-q').fill('');
-    for (const [option, query] of [['lapsed', 'lapsed=true'], ['status:active', 'status=active'], ['one_off', 'one_off_only=true&limit=10']] as const) {
+    for (const [option, query] of [
+      ['lapsed', 'lapsed=true'],
+      ['status:active', 'status=active'],
+      ['one_off', 'one_off_only=true&limit=10'],
+    ] as const) {
       await page.locator('#supporters-filter').selectOption(option);
       await settled(page);
       expect(await emails(), option).toEqual(await apiEmails(query.includes('limit') ? query : `${query}&limit=10`));
@@ -199,7 +260,11 @@ describe('the dashboard with a valid key', () => {
     };
     const supporters = await take('#export-supporters');
     expect(supporters.name).toBe('demo-supporters.csv');
-    expect(supporters.text.startsWith(`${BOM}id,email,name,first_supported_at,last_supported_at,membership_status,currency,payments,lifetime_gross,lifetime_refunded,lifetime_net\r\n`)).toBe(true);
+    expect(
+      supporters.text.startsWith(
+        `${BOM}id,email,name,first_supported_at,last_supported_at,membership_status,currency,payments,lifetime_gross,lifetime_refunded,lifetime_net\r\n`,
+      ),
+    ).toBe(true);
     const lines = supporters.text.trim().split('\r\n');
     expect(lines).toHaveLength(2); // the header and b@example.com: the search applies to the export
     expect(lines[1]).toContain('b@example.com');
@@ -273,7 +338,9 @@ describe('keys', () => {
     await page.route('**/api/reports/articles?*', (route) => route.abort('internetdisconnected'));
     await page.locator('[data-preset="ytd"]').click();
     const status = page.locator('[data-status-for="articles"]');
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('[data-status-for="articles"]').classList.contains('is-error'));
+    await page.waitForFunction(() =>
+      (globalThis as any).document.querySelector('[data-status-for="articles"]').classList.contains('is-error'),
+    );
     expect(await status.textContent()).toContain('Could not reach the service');
     expect(await page.locator('#overview').getAttribute('aria-busy')).toBe('false'); // the other panels still load
     await page.unroute('**/api/reports/articles?*');
@@ -350,7 +417,12 @@ describe('accessibility and layout', () => {
   });
 
   it('fits a phone: one column, no sideways scrolling of the page, tables scroll inside their box', async () => {
-    const { page, context, errors, cspViolations } = await env.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const { page, context, errors, cspViolations } = await env.newPage({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
     const pageWidth = () => page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
     await page.goto(`${env.base}/dashboard`);
     await page.locator('#signin').waitFor();
@@ -363,9 +435,13 @@ describe('accessibility and layout', () => {
     await chooseRange(page, FROM, TO);
     expect(await pageWidth()).toBeLessThanOrEqual(375);
     // One column: the currency cards and the charts stack.
-    const lefts = await page.locator('.currency-card').evaluateAll((cards: any[]) => cards.map((c) => Math.round(c.getBoundingClientRect().left)));
+    const lefts = await page
+      .locator('.currency-card')
+      .evaluateAll((cards: any[]) => cards.map((c) => Math.round(c.getBoundingClientRect().left)));
     expect(new Set(lefts).size).toBe(1);
-    const chartLefts = await page.locator('.chart-figure').evaluateAll((list: any[]) => list.map((c) => Math.round(c.getBoundingClientRect().left)));
+    const chartLefts = await page
+      .locator('.chart-figure')
+      .evaluateAll((list: any[]) => list.map((c) => Math.round(c.getBoundingClientRect().left)));
     expect(new Set(chartLefts).size).toBe(1);
     // The charts follow the narrow width.
     const canvasWidths = await page.locator('.chart canvas').evaluateAll((list: any[]) => list.map((c) => c.clientWidth));

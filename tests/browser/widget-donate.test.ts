@@ -76,7 +76,9 @@ describe('donating', () => {
     await page.waitForURL('https://checkout.stripe.com/c/pay/cs_test_keyboard');
     expect(scope.isDone()).toBe(true);
     const article = `${BLOG}/2026/library-budget?utm_source=x`;
-    expect(checkoutBodies).toEqual([{ publication: 'demo', amount: 1000, currency: 'eur', interval: 'month', article_url: article, locale: 'en' }]);
+    expect(checkoutBodies).toEqual([
+      { publication: 'demo', amount: 1000, currency: 'eur', interval: 'month', article_url: article, locale: 'en' },
+    ]);
     // What Stripe received from the server.
     expect(seen.body).toMatchObject({
       mode: 'subscription',
@@ -93,7 +95,9 @@ describe('donating', () => {
     const [session] = await env.t.database.db.selectFrom('checkout_sessions').selectAll().execute();
     expect(session).toMatchObject({ id: 'cs_test_keyboard', amount: 1000, currency: 'eur', interval: 'month', variant: null });
     // The Donate press was counted as a click (and the appeal, fully visible, as an impression).
-    await expect.poll(() => counters(env.t)).toEqual([{ publication: 'demo', article_url: `${BLOG}/2026/library-budget`, variant: '', impressions: 1, clicks: 1 }]);
+    await expect
+      .poll(() => counters(env.t))
+      .toEqual([{ publication: 'demo', article_url: `${BLOG}/2026/library-budget`, variant: '', impressions: 1, clicks: 1 }]);
     expect(errors).toEqual([]);
     expect(await host.count()).toBe(0); // we left the page for Stripe
     await context.close();
@@ -167,7 +171,10 @@ describe('error states are shown inline, localised, and the reader can try again
   }
 
   it('503 payments_not_configured (a service without STRIPE_SECRET_KEY)', async () => {
-    const { context, host, status, errors, checkoutBodies } = await donateAndReadStatus('/no-stripe', articleHtml({ embed: scriptTag({}, NO_STRIPE) }));
+    const { context, host, status, errors, checkoutBodies } = await donateAndReadStatus(
+      '/no-stripe',
+      articleHtml({ embed: scriptTag({}, NO_STRIPE) }),
+    );
     await expect.poll(() => text(status)).toBe(en.not_configured);
     expect(await status.getAttribute('aria-live')).toBe('polite');
     expect(checkoutBodies).toHaveLength(1);
@@ -214,7 +221,9 @@ describe('error states are shown inline, localised, and the reader can try again
   });
 
   it('502 from a Stripe failure shows the generic error', async () => {
-    nock(STRIPE_TEST_HOST).post('/v1/checkout/sessions').reply(400, { error: { type: 'invalid_request_error', message: 'bad param' } });
+    nock(STRIPE_TEST_HOST)
+      .post('/v1/checkout/sessions')
+      .reply(400, { error: { type: 'invalid_request_error', message: 'bad param' } });
     const { context, status, errors } = await donateAndReadStatus('/stripe-error');
     await expect.poll(() => text(status)).toBe(en.generic_error);
     expect(unexpected(errors)).toEqual([]);

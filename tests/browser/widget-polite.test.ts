@@ -54,7 +54,8 @@ function beacons(page: Page): { type: string; publication: string; article_url: 
   return seen;
 }
 
-const memory = (page: Page, slug = 'demo') => page.evaluate((key) => JSON.parse((globalThis as any).localStorage.getItem(key) ?? 'null'), `favour:${slug}`);
+const memory = (page: Page, slug = 'demo') =>
+  page.evaluate((key) => JSON.parse((globalThis as any).localStorage.getItem(key) ?? 'null'), `favour:${slug}`);
 const nowS = () => Math.floor(Date.now() / 1000);
 
 describe('frequency cap', () => {
@@ -87,7 +88,9 @@ describe('frequency cap', () => {
     await host.locator('form').waitFor();
     await expect.poll(() => focused(host.locator('h2'))).toBe(true); // focus moves to the appeal it opened
     await expect.poll(() => sent.filter((b) => b.type === 'impression').length).toBe(5);
-    await expect.poll(() => counters(env.t)).toEqual([{ publication: 'demo', article_url: `${BLOG}/2026/cap`, variant: '', impressions: 5, clicks: 0 }]);
+    await expect
+      .poll(() => counters(env.t))
+      .toEqual([{ publication: 'demo', article_url: `${BLOG}/2026/cap`, variant: '', impressions: 5, clicks: 0 }]);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -99,7 +102,9 @@ describe('frequency cap', () => {
     const host = widget(page);
     await rendered(host);
     // Two frames: any intersection callback for the current layout has run.
-    await page.evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))));
+    await page.evaluate(
+      () => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))),
+    );
     expect(sent).toEqual([]);
     expect((await memory(page)).v ?? []).toEqual([]);
     await host.evaluate((e: any) => e.scrollIntoView({ block: 'end' }));
@@ -127,7 +132,9 @@ describe('supporters', () => {
     await rendered(widget(page));
     expect(await text(widget(page).locator('h2'))).toBe(en.thanks_heading);
     // No beacons while thanking: the reader is not being asked.
-    await page.evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))));
+    await page.evaluate(
+      () => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))),
+    );
     expect(sent).toEqual([]);
     expect(await counters(env.t)).toEqual([]);
     expect(errors).toEqual([]);
@@ -150,8 +157,17 @@ describe('supporters', () => {
     nock(STRIPE_TEST_HOST)
       .get('/v1/checkout/sessions/cs_test_e2e')
       .reply(200, {
-        id: 'cs_test_e2e', object: 'checkout.session', status: 'complete', payment_status: 'paid', amount_total: 500, currency: 'eur',
-        customer: 'cus_e2e', subscription: 'sub_e2e', created, locale: 'en', metadata: { publication: 'demo', article_url: `${BLOG}/2026/e2e?ref=home`, interval: 'month', variant: '' },
+        id: 'cs_test_e2e',
+        object: 'checkout.session',
+        status: 'complete',
+        payment_status: 'paid',
+        amount_total: 500,
+        currency: 'eur',
+        customer: 'cus_e2e',
+        subscription: 'sub_e2e',
+        created,
+        locale: 'en',
+        metadata: { publication: 'demo', article_url: `${BLOG}/2026/e2e?ref=home`, interval: 'month', variant: '' },
       });
     await page.goto(`${SERVICE}/thanks?session_id=cs_test_e2e`);
     await page.getByRole('link', { name: 'Back to the article' }).click();
@@ -237,10 +253,22 @@ describe('A/B variants', () => {
     await expect.poll(() => sent).toEqual([{ publication: 'ab', type: 'impression', article_url: `${BLOG}/ab-story`, variant: 'plea-b' }]);
     await host.locator('button[type=submit]').click();
     await page.waitForURL(/cs_test_variant/);
-    expect(bodies).toEqual([{ publication: 'ab', amount: 1000, currency: 'eur', interval: 'once', article_url: `${BLOG}/ab-story`, locale: 'en', variant: 'plea-b' }]);
+    expect(bodies).toEqual([
+      {
+        publication: 'ab',
+        amount: 1000,
+        currency: 'eur',
+        interval: 'once',
+        article_url: `${BLOG}/ab-story`,
+        locale: 'en',
+        variant: 'plea-b',
+      },
+    ]);
     expect(seen.body!['metadata[variant]']).toBe('plea-b');
     expect(sent.map((b) => b.type)).toEqual(['impression', 'click']);
-    await expect.poll(() => counters(env.t)).toEqual([{ publication: 'ab', article_url: `${BLOG}/ab-story`, variant: 'plea-b', impressions: 1, clicks: 1 }]);
+    await expect
+      .poll(() => counters(env.t))
+      .toEqual([{ publication: 'ab', article_url: `${BLOG}/ab-story`, variant: 'plea-b', impressions: 1, clicks: 1 }]);
     const [session] = await env.t.database.db.selectFrom('checkout_sessions').select(['variant', 'article_url']).execute();
     expect(session).toEqual({ variant: 'plea-b', article_url: `${BLOG}/ab-story` });
     expect(errors).toEqual([]);
@@ -264,7 +292,12 @@ describe('A/B variants', () => {
       }
       await context.close();
     }
-    expect(headings).toEqual(['Variant A: a small favour', 'Variant A: a small favour', 'Variant B: keep us independent', 'Variant B: keep us independent']);
+    expect(headings).toEqual([
+      'Variant A: a small favour',
+      'Variant A: a small favour',
+      'Variant B: keep us independent',
+      'Variant B: keep us independent',
+    ]);
 
     // A new browser draws its own bucket once, then keeps it.
     const { page, context } = await env.newPage();
@@ -309,7 +342,9 @@ describe('privacy and robustness', () => {
     await rendered(widget(page));
     await expect.poll(() => sent.map((b) => b.article_url)).toEqual([`${BLOG}/clean?page=2&utm_source=mail`]);
     // The server further drops tracking parameters from what it counts.
-    await expect.poll(() => counters(env.t)).toEqual([{ publication: 'demo', article_url: `${BLOG}/clean?page=2`, variant: '', impressions: 1, clicks: 0 }]);
+    await expect
+      .poll(() => counters(env.t))
+      .toEqual([{ publication: 'demo', article_url: `${BLOG}/clean?page=2`, variant: '', impressions: 1, clicks: 0 }]);
     expect(await context.cookies()).toEqual([]);
     await context.close();
   });

@@ -46,10 +46,13 @@ const page = (path: string, html: string) => {
 
 /** Computed style values of an element in the widget's shadow tree. */
 const styleOf = (host: ReturnType<typeof widget>, selector: string, ...props: string[]) =>
-  host.locator(selector).first().evaluate((e: any, names: string[]) => {
-    const s = (globalThis as any).getComputedStyle(e);
-    return names.map((n) => s.getPropertyValue(n));
-  }, props);
+  host
+    .locator(selector)
+    .first()
+    .evaluate((e: any, names: string[]) => {
+      const s = (globalThis as any).getComputedStyle(e);
+      return names.map((n) => s.getPropertyValue(n));
+    }, props);
 
 describe('rendering', () => {
   it('renders on the demo page under its strict CSP, with real radio groups', async () => {
@@ -69,7 +72,9 @@ describe('rendering', () => {
     expect(await host.getByRole('group', { name: 'How would you like to give?' }).getByRole('radio').count()).toBe(3);
     expect(await host.getByRole('group', { name: 'Amount' }).getByRole('radio').count()).toBe(3);
     expect(await host.getByRole('radio', { name: '€10' }).isChecked()).toBe(true);
-    expect(await host.evaluate((el: any) => [el.shadowRoot.mode, el.shadowRoot.adoptedStyleSheets.length, el.shadowRoot.querySelector('style')])).toEqual(['open', 1, null]);
+    expect(
+      await host.evaluate((el: any) => [el.shadowRoot.mode, el.shadowRoot.adoptedStyleSheets.length, el.shadowRoot.querySelector('style')]),
+    ).toEqual(['open', 1, null]);
     await p.screenshot({ path: `${ARTIFACTS}/demo-page.png`, fullPage: true });
     // Helmet's Cross-Origin-Opener-Policy on the page is ignored (and logged) on a plain-http test origin.
     expect(errors.filter((e) => !/Cross-Origin-Opener-Policy header has been ignored/.test(e))).toEqual([]);
@@ -136,10 +141,18 @@ describe('rendering', () => {
     const hosts = p.locator('[data-favour-publication]');
     await expect.poll(() => hosts.count()).toBe(5);
     for (let i = 0; i < 5; i++) await rendered(hosts.nth(i));
-    expect(configs.sort()).toEqual([`${SERVICE}/api/widget/demo?lang=en`, `${SERVICE}/api/widget/demo?lang=it`, `${SERVICE}/api/widget/italia?lang=en`]);
+    expect(configs.sort()).toEqual([
+      `${SERVICE}/api/widget/demo?lang=en`,
+      `${SERVICE}/api/widget/demo?lang=it`,
+      `${SERVICE}/api/widget/italia?lang=en`,
+    ]);
     expect(await text(hosts.nth(3).locator('h2'))).toBe('A small favour'); // italia in English, as the page asked
     // The script tag's appeal stands where the tag is: right before it.
-    expect(await p.evaluate(() => (globalThis as any).document.querySelector('script[data-publication]').previousElementSibling.dataset.favourPublication)).toBe('demo');
+    expect(
+      await p.evaluate(
+        () => (globalThis as any).document.querySelector('script[data-publication]').previousElementSibling.dataset.favourPublication,
+      ),
+    ).toBe('demo');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -159,7 +172,11 @@ describe('rendering', () => {
     // The publisher's no-JavaScript link is replaced by the appeal (light DOM children are not shown).
     expect(await p.getByRole('link', { name: 'Support us (no JavaScript)' }).isVisible()).toBe(false);
     // An <li> cannot host a shadow root: the widget renders in a <div> inside it.
-    expect(await hosts.nth(2).evaluate((li: any) => [li.tagName, li.shadowRoot, li.firstElementChild?.shadowRoot?.mode])).toEqual(['LI', null, 'open']);
+    expect(await hosts.nth(2).evaluate((li: any) => [li.tagName, li.shadowRoot, li.firstElementChild?.shadowRoot?.mode])).toEqual([
+      'LI',
+      null,
+      'open',
+    ]);
     expect(await hosts.nth(3).locator('.w').getAttribute('class')).toBe('w dark');
 
     // A single-page app adds a placeholder later and asks the (one) global to render it.
@@ -205,7 +222,8 @@ describe('rendering', () => {
       await rendered(host);
       const [cardBg] = await styleOf(host, '.c', 'background-color');
       const bg = parseRgb(cardBg!)!;
-      const ratio = async (selector: string, prop = 'color', against: Rgb = bg) => contrast(parseRgb((await styleOf(host, selector, prop))[0]!)!, against);
+      const ratio = async (selector: string, prop = 'color', against: Rgb = bg) =>
+        contrast(parseRgb((await styleOf(host, selector, prop))[0]!)!, against);
       expect(await ratio('h2')).toBeGreaterThanOrEqual(4.5);
       expect(await ratio('p')).toBeGreaterThanOrEqual(4.5);
       expect(await ratio('legend')).toBeGreaterThanOrEqual(4.5);
@@ -260,7 +278,8 @@ describe('accessibility', () => {
       expect(shadowPasses).toBeGreaterThan(20); // axe did look inside the widget's shadow root
       expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
       expect(violations.filter((v) => v.nodes.some((n) => n.inShadow))).toEqual([]); // nothing at all in the widget
-      if (violations.length) console.info(`axe (${colorScheme}), outside the widget:`, violations.map((v) => `${v.id} (${v.impact})`).join(', '));
+      if (violations.length)
+        console.info(`axe (${colorScheme}), outside the widget:`, violations.map((v) => `${v.id} (${v.impact})`).join(', '));
     }
     await context.close();
   });
@@ -277,7 +296,10 @@ describe('accessibility', () => {
   });
 
   it('has no transitions for readers who prefer reduced motion', async () => {
-    for (const [reducedMotion, expected] of [['no-preference', '0.15s'], ['reduce', '0s']] as const) {
+    for (const [reducedMotion, expected] of [
+      ['no-preference', '0.15s'],
+      ['reduce', '0s'],
+    ] as const) {
       const { page: p, context } = await env.newPage({ reducedMotion });
       await p.goto(page('/motion', articleHtml()));
       const host = widget(p);
@@ -320,7 +342,12 @@ describe('layout stability', () => {
 
   it('whole-page CLS is 0 when the publisher reserves the slot', async () => {
     const { page: p, context } = await env.newPage();
-    await p.goto(page('/cls-reserved', articleHtml({ css: 'reserved', embed: `<div data-favour-publication="demo"></div>${scriptTag({ 'data-publication': '' })}` })));
+    await p.goto(
+      page(
+        '/cls-reserved',
+        articleHtml({ css: 'reserved', embed: `<div data-favour-publication="demo"></div>${scriptTag({ 'data-publication': '' })}` }),
+      ),
+    );
     await rendered(widget(p));
     expect(await cumulativeLayoutShift(p)).toBe(0);
     expect((await widget(p).boundingBox())!.height).toBe(460); // the reserved slot, kept

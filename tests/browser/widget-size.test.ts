@@ -36,7 +36,12 @@ describe('widget.js budget', () => {
     await context.route(`${ORIGIN}/**`, (route) => {
       const { pathname } = new URL(route.request().url());
       if (pathname === '/widget.js') return route.fulfill({ contentType: 'text/javascript', body: build.code });
-      if (pathname === '/api/widget/demo') return route.fulfill({ contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, json: configFixture(ORIGIN) });
+      if (pathname === '/api/widget/demo')
+        return route.fulfill({
+          contentType: 'application/json',
+          headers: { 'access-control-allow-origin': '*' },
+          json: configFixture(ORIGIN),
+        });
       if (pathname === '/api/events') return route.fulfill({ status: 202, json: { accepted: true } });
       return route.fulfill({ contentType: 'text/html', body: body(pathname === '/with') });
     });

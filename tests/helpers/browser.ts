@@ -29,7 +29,6 @@ export const NO_STRIPE = 'http://nostripe.test';
 export const BLOG = 'http://blog.test';
 export const ARTIFACTS = path.resolve('test-artifacts/widget');
 
-
 /** The strict CSP of the publisher's pages: no 'unsafe-inline' anywhere, scripts and fetches only from us and the service. */
 export const BLOG_CSP = [
   "default-src 'none'",
@@ -91,14 +90,21 @@ ${PARAGRAPH.repeat(4)}
 function startBlogServer(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', BLOG);
-    const css: Record<string, string> = { '/site.css': SITE_CSS, '/bare.css': BARE_CSS, '/hostile.css': HOSTILE_CSS, '/reserved.css': RESERVED_CSS };
+    const css: Record<string, string> = {
+      '/site.css': SITE_CSS,
+      '/bare.css': BARE_CSS,
+      '/hostile.css': HOSTILE_CSS,
+      '/reserved.css': RESERVED_CSS,
+    };
     if (css[url.pathname]) {
       res.writeHead(200, { 'content-type': 'text/css' }).end(css[url.pathname]);
     } else if (url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
     } else {
       const page = blogPages.get(url.pathname) ?? articleHtml();
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': BLOG_CSP, 'cache-control': 'no-store' }).end(page);
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': BLOG_CSP, 'cache-control': 'no-store' })
+        .end(page);
     }
   });
   return listen(server);
@@ -171,7 +177,9 @@ export async function startWidgetEnv(): Promise<WidgetEnv> {
     async newPage(options = {}) {
       const context = await browser.newContext({ viewport: { width: 680, height: 1000 }, deviceScaleFactor: 1, ...options });
       // Stripe Checkout is out of reach: a stand-in page proves the widget navigated there.
-      await context.route('https://checkout.stripe.com/**', (route) => route.fulfill({ contentType: 'text/html', body: '<title>Stripe Checkout</title>' }));
+      await context.route('https://checkout.stripe.com/**', (route) =>
+        route.fulfill({ contentType: 'text/html', body: '<title>Stripe Checkout</title>' }),
+      );
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('console', (message) => {
@@ -241,16 +249,24 @@ export function cumulativeLayoutShift(page: Page): Promise<number> {
       new Promise<number>((resolve) => {
         let total = 0;
         // Runs in the page: the root tsconfig has no DOM library, so the page's globals are reached untyped.
-        const g = globalThis as unknown as { PerformanceObserver: new (cb: (list: { getEntries(): { value: number; hadRecentInput: boolean }[] }) => void) => { observe(o: object): void; disconnect(): void }; requestAnimationFrame(cb: () => void): void };
+        const g = globalThis as unknown as {
+          PerformanceObserver: new (cb: (list: { getEntries(): { value: number; hadRecentInput: boolean }[] }) => void) => {
+            observe(o: object): void;
+            disconnect(): void;
+          };
+          requestAnimationFrame(cb: () => void): void;
+        };
         const observer = new g.PerformanceObserver((list) => {
           for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
         });
         observer.observe({ type: 'layout-shift', buffered: true });
         // Two frames later every buffered entry has been delivered.
-        g.requestAnimationFrame(() => g.requestAnimationFrame(() => {
-          observer.disconnect();
-          resolve(total);
-        }));
+        g.requestAnimationFrame(() =>
+          g.requestAnimationFrame(() => {
+            observer.disconnect();
+            resolve(total);
+          }),
+        );
       }),
   );
 }
@@ -276,7 +292,9 @@ export async function axe(page: Page): Promise<{ violations: AxeFinding[]; shado
     // The document's list leaves out shadow trees, where the widget lives: ask each open shadow root too.
     const roots = [g.document, ...[...g.document.querySelectorAll('*')].map((e: any) => e.shadowRoot).filter(Boolean)];
     await Promise.all(roots.flatMap((r: any) => r.getAnimations()).map((a: any) => a.finished.catch(() => undefined)));
-    const result = await g.axe.run(g.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+    const result = await g.axe.run(g.document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
     const nodes = (list: any[]) => list.map((n: any) => ({ target: JSON.stringify(n.target), inShadow: Array.isArray(n.target[0]) }));
     return {
       violations: result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: nodes(v.nodes) })),
@@ -290,7 +308,15 @@ export function activeElement(page: Page): Promise<{ tag: string; type: string; 
   return page.evaluate(() => {
     let el = (globalThis as unknown as { document: { activeElement: any } }).document.activeElement;
     while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    return el ? { tag: el.tagName.toLowerCase(), type: el.type ?? '', name: el.name ?? '', value: el.value ?? '', text: (el.textContent ?? '').trim() } : null;
+    return el
+      ? {
+          tag: el.tagName.toLowerCase(),
+          type: el.type ?? '',
+          name: el.name ?? '',
+          value: el.value ?? '',
+          text: (el.textContent ?? '').trim(),
+        }
+      : null;
   });
 }
 
@@ -328,7 +354,9 @@ export async function gateConfig(target: Page | BrowserContext): Promise<{ relea
  * once and resolves after `whenRendered`. Call it while the config is held with gateConfig.
  */
 export async function shiftsWhileRendering(page: Page, start: () => void): Promise<number> {
-  await page.evaluate(() => new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(() => r()))));
+  await page.evaluate(
+    () => new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(() => r()))),
+  );
   const measuring = page.evaluate(
     () =>
       new Promise<number>((resolve) => {
@@ -338,14 +366,19 @@ export async function shiftsWhileRendering(page: Page, start: () => void): Promi
           for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
         });
         observer.observe({ type: 'layout-shift' });
-        const done = () => g.document.querySelectorAll('[data-favour-publication]').length > 0 &&
-          [...g.document.querySelectorAll('[data-favour-publication]')].every((h: any) => h.shadowRoot?.querySelector('.c:not([aria-busy])'));
+        const done = () =>
+          g.document.querySelectorAll('[data-favour-publication]').length > 0 &&
+          [...g.document.querySelectorAll('[data-favour-publication]')].every((h: any) =>
+            h.shadowRoot?.querySelector('.c:not([aria-busy])'),
+          );
         const tick = () =>
           done()
-            ? g.requestAnimationFrame(() => g.requestAnimationFrame(() => {
-                observer.disconnect();
-                resolve(total);
-              }))
+            ? g.requestAnimationFrame(() =>
+                g.requestAnimationFrame(() => {
+                  observer.disconnect();
+                  resolve(total);
+                }),
+              )
             : g.requestAnimationFrame(tick);
         tick();
       }),
@@ -362,7 +395,14 @@ export function configFixture(base: string, overrides: Partial<WidgetConfig> = {
     lang: 'en',
     locale: 'en',
     intervals: ['once', 'month', 'year'],
-    currencies: { eur: { min: 100, max: 1_000_000, exponent: 2, presets: { once: [500, 1000, 2500], month: [300, 500, 1000], year: [3000, 5000, 10_000] } } },
+    currencies: {
+      eur: {
+        min: 100,
+        max: 1_000_000,
+        exponent: 2,
+        presets: { once: [500, 1000, 2500], month: [300, 500, 1000], year: [3000, 5000, 10_000] },
+      },
+    },
     default_currency: 'eur',
     copy: DEFAULT_COPY.en,
     variants: [],

@@ -25,9 +25,26 @@ export const ARTIFACTS = path.resolve('test-artifacts/dashboard');
 
 /** Supporters who gave before the reports' range (so the known figures hold), enough to need a second page of 25. */
 export const EXTRA_SUPPORTERS = [
-  'Ana Petrović', 'Giulia Rossi', 'Marco Bianchi', 'Jelena Jovanović', 'Luca Ferrari', 'Sara Colombo', 'Nikola Ilić', 'Chiara Ricci',
-  'Milan Đorđević', 'Elena Romano', 'Francesca Greco', 'Stefan Marković', 'Paolo Conti', 'Ivana Nikolić', 'Matteo Gallo',
-  'Marija Stojanović', 'Alessandro Costa', 'Dragana Pavlović', 'Valentina Fontana', 'Davide Moretti',
+  'Ana Petrović',
+  'Giulia Rossi',
+  'Marco Bianchi',
+  'Jelena Jovanović',
+  'Luca Ferrari',
+  'Sara Colombo',
+  'Nikola Ilić',
+  'Chiara Ricci',
+  'Milan Đorđević',
+  'Elena Romano',
+  'Francesca Greco',
+  'Stefan Marković',
+  'Paolo Conti',
+  'Ivana Nikolić',
+  'Matteo Gallo',
+  'Marija Stojanović',
+  'Alessandro Costa',
+  'Dragana Pavlović',
+  'Valentina Fontana',
+  'Davide Moretti',
 ];
 
 export interface DashboardEnv {
@@ -40,7 +57,9 @@ export interface DashboardEnv {
   /** GET on the API with the key, as the dashboard calls it. */
   api<T = any>(path: string): Promise<T>;
   /** A fresh context (own sessionStorage) and page; console errors, page errors and CSP violations are collected. */
-  newPage(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page; errors: string[]; cspViolations(): Promise<string[]> }>;
+  newPage(
+    options?: BrowserContextOptions,
+  ): Promise<{ context: BrowserContext; page: Page; errors: string[]; cspViolations(): Promise<string[]> }>;
   close(): Promise<void>;
 }
 
@@ -50,8 +69,27 @@ async function seed(t: TestApp): Promise<void> {
     t.app,
     EXTRA_SUPPORTERS.map((name, i) => {
       const at = Date.parse('2025-10-01T10:00:00Z') / 1000 + i * 86_400;
-      const email = `${name.split(' ')[0]!.normalize('NFD').replace(/[^a-z]/gi, '').toLowerCase()}.${i}@example.org`;
-      return stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_extra_${i}`, amount: 500 + i * 100, currency: 'eur', email, name, customer: `cus_extra_${i}`, publication: 'demo', article_url: ARTICLE_1, variant: 'a', created: at }), { id: `evt_extra_${i}`, created: at });
+      const email = `${name
+        .split(' ')[0]!
+        .normalize('NFD')
+        .replace(/[^a-z]/gi, '')
+        .toLowerCase()}.${i}@example.org`;
+      return stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({
+          id: `cs_extra_${i}`,
+          amount: 500 + i * 100,
+          currency: 'eur',
+          email,
+          name,
+          customer: `cus_extra_${i}`,
+          publication: 'demo',
+          article_url: ARTICLE_1,
+          variant: 'a',
+          created: at,
+        }),
+        { id: `evt_extra_${i}`, created: at },
+      );
     }),
   );
   // The widget's funnel on the first article (counted on the app's today, 2026-03-31): 10 impressions, 4 clicks.
@@ -97,7 +135,13 @@ export async function startDashboardEnv(): Promise<DashboardEnv> {
       return (await res.json()) as never;
     },
     async newPage(options = {}) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'America/New_York', ...options });
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        deviceScaleFactor: 1,
+        locale: 'en-US',
+        timezoneId: 'America/New_York',
+        ...options,
+      });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('console', (message) => {
@@ -108,7 +152,9 @@ export async function startDashboardEnv(): Promise<DashboardEnv> {
       await page.addInitScript(() => {
         const g = globalThis as any;
         g.__cspViolations = [];
-        g.document.addEventListener('securitypolicyviolation', (e: any) => g.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+        g.document.addEventListener('securitypolicyviolation', (e: any) =>
+          g.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+        );
       });
       return { context, page, errors, cspViolations: () => page.evaluate(() => (globalThis as any).__cspViolations as string[]) };
     },
@@ -144,10 +190,15 @@ export async function chooseRange(page: Page, from: string, to: string): Promise
   await page.locator('#range-from').fill(from);
   await page.locator('#range-to').fill(to);
   await page.getByRole('button', { name: 'Apply' }).click();
-  await page.waitForFunction(([f, t]) => {
-    const d = (globalThis as any).document;
-    return d.querySelector('#range-from').value === f && d.querySelector('#range-to').value === t && !d.querySelector('[aria-busy="true"]');
-  }, [from, to] as const);
+  await page.waitForFunction(
+    ([f, t]) => {
+      const d = (globalThis as any).document;
+      return (
+        d.querySelector('#range-from').value === f && d.querySelector('#range-to').value === t && !d.querySelector('[aria-busy="true"]')
+      );
+    },
+    [from, to] as const,
+  );
 }
 
 /** Every tagged number inside `selector`: "metric.currency" (or "metric") → data-value. */
@@ -168,7 +219,8 @@ export function tableRows(page: Page, selector: string, rowKey: string): Promise
   return page.locator(selector).evaluate((root: any, attr: string) => {
     return [...root.querySelectorAll(`tbody tr[${attr}]`)].map((tr: any) => {
       const out: Record<string, string> = {};
-      for (const e of tr.querySelectorAll('[data-metric]')) out[e.dataset.currency ? `${e.dataset.metric}.${e.dataset.currency}` : e.dataset.metric] = e.dataset.value;
+      for (const e of tr.querySelectorAll('[data-metric]'))
+        out[e.dataset.currency ? `${e.dataset.metric}.${e.dataset.currency}` : e.dataset.metric] = e.dataset.value;
       return [tr.getAttribute(attr), out] as [string, Record<string, string>];
     });
   }, rowKey);
@@ -193,7 +245,9 @@ export async function axeSerious(page: Page): Promise<{ id: string; impact: stri
   await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
   return page.evaluate(async () => {
     const g = globalThis as any;
-    const result = await g.axe.run(g.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+    const result = await g.axe.run(g.document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
     return result.violations
       .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
       .map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n: any) => JSON.stringify(n.target)) }));

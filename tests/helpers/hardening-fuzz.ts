@@ -125,7 +125,13 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('\u0000', '\ud800', '\udc00', '%', '/', '\\', '"', "'", '<', 'a', '@', '.', ' '), maxLength: 20 }) },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('\u0000', '\ud800', '\udc00', '%', '/', '\\', '"', "'", '<', 'a', '@', '.', ' '),
+      maxLength: 20,
+    }),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
 );
 
@@ -178,7 +184,27 @@ export const malformedJsonText: fc.Arbitrary<string> = fc.oneof(
 /** Any JSON value, including the awkward ones (big and tiny numbers, deep nesting, long strings). */
 export const hostileJsonValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: hostileString },
-  { weight: 1, arbitrary: fc.constantFrom(null, true, false, 0, -0, 1, -1, 0.5, 1e21, -1e21, 2 ** 53, 2 ** 53 + 2, Number.MAX_VALUE, Number.MIN_VALUE, 10.5, 499.999) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      -0,
+      1,
+      -1,
+      0.5,
+      1e21,
+      -1e21,
+      2 ** 53,
+      2 ** 53 + 2,
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      10.5,
+      499.999,
+    ),
+  },
   { weight: 1, arbitrary: fc.integer() },
   { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
@@ -189,7 +215,21 @@ export const hostileJsonValue: fc.Arbitrary<unknown> = fc.oneof(
 export function fieldNames(real: readonly string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...real) },
-    { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'publication[]', 'amount[0]', 'a.b', '$where', 'email ', ' Publication') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'hasOwnProperty',
+        'publication[]',
+        'amount[0]',
+        'a.b',
+        '$where',
+        'email ',
+        ' Publication',
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
   );
 }
@@ -203,7 +243,10 @@ export function hostileRecord(real: readonly string[]): fc.Arbitrary<Record<stri
  * A valid object with exactly one field made invalid in a way the service must reject: each
  * `breakers` entry is [field, arbitrary of values that are wrong for it].
  */
-export function brokenRecord(valid: Record<string, unknown>, breakers: Array<[string, fc.Arbitrary<unknown>]>): fc.Arbitrary<Record<string, unknown>> {
+export function brokenRecord(
+  valid: Record<string, unknown>,
+  breakers: Array<[string, fc.Arbitrary<unknown>]>,
+): fc.Arbitrary<Record<string, unknown>> {
   return fc.oneof(
     ...breakers.map(([field, bad]) => bad.map((value) => ({ ...valid, [field]: value }))),
     // A required field dropped.
@@ -213,7 +256,12 @@ export function brokenRecord(valid: Record<string, unknown>, breakers: Array<[st
       return copy;
     }),
     // An unknown field added.
-    fc.tuple(fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !(k in valid) && k !== '__proto__'), hostileJsonValue).map(([k, v]) => ({ ...valid, [k]: v })),
+    fc
+      .tuple(
+        fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !(k in valid) && k !== '__proto__'),
+        hostileJsonValue,
+      )
+      .map(([k, v]) => ({ ...valid, [k]: v })),
   );
 }
 
@@ -222,13 +270,41 @@ export function brokenRecord(valid: Record<string, unknown>, breakers: Array<[st
 // ------------------------------------------------------------------------------------------------
 
 const pathSegmentText = fc.oneof(
-  fc.constantFrom('demo', 'italia', 'nope', '..', '.', '%2e%2e', '%2f', '%00', '%ff', '%c0%ae', '%25', '%', '%u0000', 'widget.js', 'api', 'reports', 'summary', '*', '~', ';', ';x=1', 'a%20b', '%E2%80%AE', '%F0%9F%92%A9', 'x'.repeat(300)),
-  fc.string({ unit: fc.constantFrom(...'abcXYZ019-_.~!$&\'()*+,;=:@%'.split('')), maxLength: 16 }),
+  fc.constantFrom(
+    'demo',
+    'italia',
+    'nope',
+    '..',
+    '.',
+    '%2e%2e',
+    '%2f',
+    '%00',
+    '%ff',
+    '%c0%ae',
+    '%25',
+    '%',
+    '%u0000',
+    'widget.js',
+    'api',
+    'reports',
+    'summary',
+    '*',
+    '~',
+    ';',
+    ';x=1',
+    'a%20b',
+    '%E2%80%AE',
+    '%F0%9F%92%A9',
+    'x'.repeat(300),
+  ),
+  fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.~!$&'()*+,;=:@%".split('')), maxLength: 16 }),
   fc.string({ unit: 'binary', maxLength: 10 }).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'))),
 );
 
 /** A URL path (always starting with "/", already percent-encoded where needed). */
-export const hostilePath: fc.Arbitrary<string> = fc.array(pathSegmentText, { minLength: 0, maxLength: 6 }).map((segments) => `/${segments.join('/')}`);
+export const hostilePath: fc.Arbitrary<string> = fc
+  .array(pathSegmentText, { minLength: 0, maxLength: 6 })
+  .map((segments) => `/${segments.join('/')}`);
 
 /** One already-encoded path segment (for /donate/:publication and the like). */
 export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
@@ -239,7 +315,10 @@ export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
 
 /** A raw query string (without "?"): repeated keys, arrays, bracket syntax, malformed escapes. */
 export function hostileQuery(keys: readonly string[]): fc.Arbitrary<string> {
-  const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'a[b]', 'a[]', 'constructor[prototype]', 'x', '') });
+  const key = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...keys) },
+    { weight: 1, arbitrary: fc.constantFrom('__proto__', 'a[b]', 'a[]', 'constructor[prototype]', 'x', '') },
+  );
   const value = fc.oneof(
     { weight: 3, arbitrary: hostileString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\u0000'))) },
     { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%ff', '%00', '%ed%a0%80', '', '[]', '%5B%5D', '1&1', 'a%26b=c') },
@@ -305,7 +384,19 @@ export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(
   ),
   fc.oneof(
     headerText,
-    fc.constantFrom('https://news.example', 'https://favore.example', 'null', 'https://evil.example', 'it-IT,it;q=0.9,en;q=0.8', '*;q=0', 'bytes=0-0', 'bytes=-1,5-', 'W/"x"', '*', 'gzip, br'),
+    fc.constantFrom(
+      'https://news.example',
+      'https://favore.example',
+      'null',
+      'https://evil.example',
+      'it-IT,it;q=0.9,en;q=0.8',
+      '*;q=0',
+      'bytes=0-0',
+      'bytes=-1,5-',
+      'W/"x"',
+      '*',
+      'gzip, br',
+    ),
   ),
   { maxKeys: 4 },
 );
@@ -346,9 +437,19 @@ export interface OutgoingCall {
 const LOOPBACK = /^(?:127\.0\.0\.1|localhost|::1|\[::1\])(?::\d+)?$/;
 
 function describeRequest(arg: unknown): OutgoingCall {
-  const a = arg as { method?: string; host?: string; hostname?: string; path?: string; options?: { host?: string; hostname?: string; path?: string; method?: string } };
+  const a = arg as {
+    method?: string;
+    host?: string;
+    hostname?: string;
+    path?: string;
+    options?: { host?: string; hostname?: string; path?: string; method?: string };
+  };
   const o = a.options ?? a;
-  return { method: String(o.method ?? a.method ?? 'GET'), host: String(o.hostname ?? o.host ?? a.hostname ?? a.host ?? ''), path: String(o.path ?? a.path ?? '') };
+  return {
+    method: String(o.method ?? a.method ?? 'GET'),
+    host: String(o.hostname ?? o.host ?? a.hostname ?? a.host ?? ''),
+    path: String(o.path ?? a.path ?? ''),
+  };
 }
 
 /**
@@ -390,7 +491,12 @@ export interface Answer {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
-export function send(port: number, method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+export function send(
+  port: number,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...(options.headers ?? {}) };
     if (options.body !== undefined) headers['content-length'] = Buffer.byteLength(options.body);
@@ -429,7 +535,13 @@ export function checkAnswer(res: Answer, what: string, options: { allow5xx?: num
   const type = String(res.headers['content-type'] ?? '');
   if (res.status >= 400 && type.includes('application/json') && options.method !== 'HEAD') {
     const error = (res.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    if (!error || typeof error.code !== 'string' || !/^[a-z_]+$/.test(error.code) || typeof error.message !== 'string' || error.message.length === 0) {
+    if (
+      !error ||
+      typeof error.code !== 'string' ||
+      !/^[a-z_]+$/.test(error.code) ||
+      typeof error.message !== 'string' ||
+      error.message.length === 0
+    ) {
       throw new Error(`error answer without { error: { code, message } }: ${context}`);
     }
   }

@@ -46,7 +46,10 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
   const emit = (type: string, object: object, created: number, previous?: Record<string, unknown>) => {
     counter += 1;
     const id = `evt_${tag}_${String(counter).padStart(4, '0')}`;
-    staged.push({ event: stripeEvent(type, object, { id, created, ...(previous ? { previous_attributes: previous } : {}) }), order: counter });
+    staged.push({
+      event: stripeEvent(type, object, { id, created, ...(previous ? { previous_attributes: previous } : {}) }),
+      order: counter,
+    });
   };
 
   for (let index = 0; staged.length < options.minEvents; index++) {
@@ -60,7 +63,21 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
     const roll = random();
 
     if (roll < 0.08) {
-      emit('checkout.session.expired', checkoutSession({ id: sessionId, amount, currency, customer: null, email: null, status: 'expired', payment_status: 'unpaid', created: start - DAY, ...meta }), start);
+      emit(
+        'checkout.session.expired',
+        checkoutSession({
+          id: sessionId,
+          amount,
+          currency,
+          customer: null,
+          email: null,
+          status: 'expired',
+          payment_status: 'unpaid',
+          created: start - DAY,
+          ...meta,
+        }),
+        start,
+      );
       continue;
     }
 
@@ -73,16 +90,26 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
       let refunded = 0;
       if (chance(0.35)) {
         refunded = Math.floor(amount / 3);
-        emit('charge.refunded', charge({ id: chargeId, payment_intent: paymentIntentId, amount, amount_refunded: refunded, currency }), paidAt + 2 * DAY);
+        emit(
+          'charge.refunded',
+          charge({ id: chargeId, payment_intent: paymentIntentId, amount, amount_refunded: refunded, currency }),
+          paidAt + 2 * DAY,
+        );
         if (chance(0.4)) {
           refunded = amount;
-          emit('charge.refunded', charge({ id: chargeId, payment_intent: paymentIntentId, amount, amount_refunded: refunded, currency }), paidAt + 4 * DAY);
+          emit(
+            'charge.refunded',
+            charge({ id: chargeId, payment_intent: paymentIntentId, amount, amount_refunded: refunded, currency }),
+            paidAt + 4 * DAY,
+          );
         }
       }
       if (refunded < amount && chance(0.2)) {
-        const disputeOf = (status: Stripe.Dispute.Status) => dispute({ id: `dp_${chargeId}`, charge: chargeId, payment_intent: paymentIntentId, amount: amount - refunded, currency, status });
+        const disputeOf = (status: Stripe.Dispute.Status) =>
+          dispute({ id: `dp_${chargeId}`, charge: chargeId, payment_intent: paymentIntentId, amount: amount - refunded, currency, status });
         emit('charge.dispute.created', disputeOf('needs_response'), paidAt + 6 * DAY);
-        if (chance(0.6)) emit('charge.dispute.closed', disputeOf(chance(0.5) ? 'won' : 'lost'), paidAt + 26 * DAY, { status: 'needs_response' });
+        if (chance(0.6))
+          emit('charge.dispute.closed', disputeOf(chance(0.5) ? 'won' : 'lost'), paidAt + 26 * DAY, { status: 'needs_response' });
       }
     };
 
@@ -92,7 +119,18 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
       const delayed = chance(0.25);
       const paymentIntentId = `pi_${key}`;
       const session = (status: 'paid' | 'unpaid') =>
-        checkoutSession({ id: sessionId, amount, currency, customer: customerId, email, name, payment_status: status, payment_intent: paymentIntentId, created: start - 600, ...meta });
+        checkoutSession({
+          id: sessionId,
+          amount,
+          currency,
+          customer: customerId,
+          email,
+          name,
+          payment_status: status,
+          payment_intent: paymentIntentId,
+          created: start - 600,
+          ...meta,
+        });
       emit('checkout.session.completed', session(delayed ? 'unpaid' : 'paid'), start);
       let paidAt: number | null = start;
       if (delayed) {
@@ -116,13 +154,49 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
       const period = (interval === 'month' ? 31 : 366) * DAY;
       const subscriptionId = `sub_${key}`;
       const subMeta = { ...meta, interval };
-      const sub = (o: Partial<Parameters<typeof subscription>[0]>) => subscription({ id: subscriptionId, customer: customerId, amount, currency, start_date: start, ...subMeta, ...o });
-      emit('checkout.session.completed', checkoutSession({ id: sessionId, mode: 'subscription', amount, currency, customer: customerId, email, name, subscription: subscriptionId, created: start - 300, ...subMeta }), start);
+      const sub = (o: Partial<Parameters<typeof subscription>[0]>) =>
+        subscription({ id: subscriptionId, customer: customerId, amount, currency, start_date: start, ...subMeta, ...o });
+      emit(
+        'checkout.session.completed',
+        checkoutSession({
+          id: sessionId,
+          mode: 'subscription',
+          amount,
+          currency,
+          customer: customerId,
+          email,
+          name,
+          subscription: subscriptionId,
+          created: start - 300,
+          ...subMeta,
+        }),
+        start,
+      );
       emit('customer.subscription.created', sub({ status: 'active', current_period_end: start + period }), start);
       const invoices: Array<{ k: number; paidAt: number }> = [];
       const pay = (k: number, createdAt: number, paidAt: number) => {
-        emit('invoice.paid', invoice({ id: `in_${key}_${k}`, customer: customerId, subscription: subscriptionId, amount, currency, email, name, billing_reason: k === 0 ? 'subscription_create' : 'subscription_cycle', created: createdAt, paid_at: paidAt, ...subMeta }), paidAt);
-        emit('invoice_payment.paid', invoicePayment({ id: `inpay_${key}_${k}`, invoice: `in_${key}_${k}`, payment_intent: `pi_in_${key}_${k}`, amount, currency }), paidAt);
+        emit(
+          'invoice.paid',
+          invoice({
+            id: `in_${key}_${k}`,
+            customer: customerId,
+            subscription: subscriptionId,
+            amount,
+            currency,
+            email,
+            name,
+            billing_reason: k === 0 ? 'subscription_create' : 'subscription_cycle',
+            created: createdAt,
+            paid_at: paidAt,
+            ...subMeta,
+          }),
+          paidAt,
+        );
+        emit(
+          'invoice_payment.paid',
+          invoicePayment({ id: `inpay_${key}_${k}`, invoice: `in_${key}_${k}`, payment_intent: `pi_in_${key}_${k}`, amount, currency }),
+          paidAt,
+        );
         invoices.push({ k, paidAt });
       };
       pay(0, start, start);
@@ -132,12 +206,33 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
         const renewAt = start + k * period;
         const nextEnd = start + (k + 1) * period;
         if (k === failed) {
-          emit('invoice.payment_failed', invoice({ id: `in_${key}_${k}`, customer: customerId, subscription: subscriptionId, amount, currency, email, name, paid: false, created: renewAt, ...subMeta }), renewAt + 2);
-          emit('customer.subscription.updated', sub({ status: 'past_due', current_period_end: nextEnd }), renewAt + 4, { status: 'active' });
+          emit(
+            'invoice.payment_failed',
+            invoice({
+              id: `in_${key}_${k}`,
+              customer: customerId,
+              subscription: subscriptionId,
+              amount,
+              currency,
+              email,
+              name,
+              paid: false,
+              created: renewAt,
+              ...subMeta,
+            }),
+            renewAt + 2,
+          );
+          emit('customer.subscription.updated', sub({ status: 'past_due', current_period_end: nextEnd }), renewAt + 4, {
+            status: 'active',
+          });
           pay(k, renewAt, renewAt + 3 * DAY);
-          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), renewAt + 3 * DAY + 2, { status: 'past_due' });
+          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), renewAt + 3 * DAY + 2, {
+            status: 'past_due',
+          });
         } else {
-          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), renewAt, { latest_invoice: `in_${key}_${k - 1}` });
+          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), renewAt, {
+            latest_invoice: `in_${key}_${k - 1}`,
+          });
           pay(k, renewAt, renewAt + 2);
         }
       }
@@ -145,10 +240,30 @@ export function loadHistory(options: LoadHistoryOptions): Stripe.Event[] {
       const cancelAt = periodEnd - Math.floor(period / 2);
       const cancel = random();
       if (cancel < 0.25) {
-        emit('customer.subscription.updated', sub({ status: 'active', current_period_end: periodEnd, cancel_at_period_end: true, canceled_at: cancelAt }), cancelAt, { cancel_at_period_end: false });
-        if (chance(0.5)) emit('customer.subscription.deleted', sub({ status: 'canceled', current_period_end: periodEnd, cancel_at_period_end: true, canceled_at: cancelAt, ended_at: periodEnd }), periodEnd);
+        emit(
+          'customer.subscription.updated',
+          sub({ status: 'active', current_period_end: periodEnd, cancel_at_period_end: true, canceled_at: cancelAt }),
+          cancelAt,
+          { cancel_at_period_end: false },
+        );
+        if (chance(0.5))
+          emit(
+            'customer.subscription.deleted',
+            sub({
+              status: 'canceled',
+              current_period_end: periodEnd,
+              cancel_at_period_end: true,
+              canceled_at: cancelAt,
+              ended_at: periodEnd,
+            }),
+            periodEnd,
+          );
       } else if (cancel < 0.4) {
-        emit('customer.subscription.deleted', sub({ status: 'canceled', current_period_end: periodEnd, canceled_at: cancelAt, ended_at: cancelAt }), cancelAt);
+        emit(
+          'customer.subscription.deleted',
+          sub({ status: 'canceled', current_period_end: periodEnd, canceled_at: cancelAt, ended_at: cancelAt }),
+          cancelAt,
+        );
       }
       const troubled = invoices[Math.floor(random() * invoices.length)]!;
       troubles(`ch_in_${key}_${troubled.k}`, `pi_in_${key}_${troubled.k}`, troubled.paidAt);
@@ -201,9 +316,26 @@ export async function domainSnapshot(db: Db) {
     .innerJoin('publications as pub', 'pub.id', 'p.publication_id')
     .leftJoin('supporters as s', 's.id', 'p.supporter_id')
     .select([
-      'p.source_id', 'pub.slug as publication', 'p.kind', 'p.amount', 'p.currency', 'p.status', 'p.base_status', 'p.refunded_amount',
-      'p.dispute_status', 's.email as supporter_email', 'p.customer_id', 'p.checkout_session_id', 'p.payment_intent_id', 'p.invoice_id',
-      'p.subscription_id', 'p.article_url', 'p.variant', 'p.billing_reason', 'p.created_at', 'p.paid_at',
+      'p.source_id',
+      'pub.slug as publication',
+      'p.kind',
+      'p.amount',
+      'p.currency',
+      'p.status',
+      'p.base_status',
+      'p.refunded_amount',
+      'p.dispute_status',
+      's.email as supporter_email',
+      'p.customer_id',
+      'p.checkout_session_id',
+      'p.payment_intent_id',
+      'p.invoice_id',
+      'p.subscription_id',
+      'p.article_url',
+      'p.variant',
+      'p.billing_reason',
+      'p.created_at',
+      'p.paid_at',
     ])
     .execute();
   const memberships = await db
@@ -211,15 +343,44 @@ export async function domainSnapshot(db: Db) {
     .innerJoin('publications as pub', 'pub.id', 'm.publication_id')
     .leftJoin('supporters as s', 's.id', 'm.supporter_id')
     .select([
-      'm.subscription_id', 'pub.slug as publication', 's.email as supporter_email', 'm.customer_id', 'm.status', 'm.amount', 'm.currency',
-      'm.interval', 'm.interval_count', 'm.current_period_end', 'm.cancel_at_period_end', 'm.canceled_at', 'm.ended_at', 'm.started_at',
-      'm.article_url', 'm.variant', 'm.snapshot_at', 'm.snapshot_rank', 'm.snapshot_event_id',
+      'm.subscription_id',
+      'pub.slug as publication',
+      's.email as supporter_email',
+      'm.customer_id',
+      'm.status',
+      'm.amount',
+      'm.currency',
+      'm.interval',
+      'm.interval_count',
+      'm.current_period_end',
+      'm.cancel_at_period_end',
+      'm.canceled_at',
+      'm.ended_at',
+      'm.started_at',
+      'm.article_url',
+      'm.variant',
+      'm.snapshot_at',
+      'm.snapshot_rank',
+      'm.snapshot_event_id',
     ])
     .execute();
   const sessions = await db
     .selectFrom('checkout_sessions as c')
     .innerJoin('publications as pub', 'pub.id', 'c.publication_id')
-    .select(['c.id', 'pub.slug as publication', 'c.status', 'c.payment_status', 'c.amount', 'c.currency', 'c.interval', 'c.customer_id', 'c.payment_intent_id', 'c.subscription_id', 'c.completed_at', 'c.expired_at'])
+    .select([
+      'c.id',
+      'pub.slug as publication',
+      'c.status',
+      'c.payment_status',
+      'c.amount',
+      'c.currency',
+      'c.interval',
+      'c.customer_id',
+      'c.payment_intent_id',
+      'c.subscription_id',
+      'c.completed_at',
+      'c.expired_at',
+    ])
     .execute();
   const statusChanges = await db
     .selectFrom('membership_status_changes as h')
@@ -232,8 +393,14 @@ export async function domainSnapshot(db: Db) {
     .leftJoin('supporters as s', 's.id', 'c.supporter_id')
     .select(['c.id', 'pub.slug as publication', 'c.email', 'c.name', 's.email as supporter_email'])
     .execute();
-  const charges = await db.selectFrom('stripe_charges').select(['id', 'payment_intent_id', 'amount', 'amount_refunded', 'currency']).execute();
-  const disputes = await db.selectFrom('stripe_disputes').select(['id', 'charge_id', 'payment_intent_id', 'amount', 'currency', 'status']).execute();
+  const charges = await db
+    .selectFrom('stripe_charges')
+    .select(['id', 'payment_intent_id', 'amount', 'amount_refunded', 'currency'])
+    .execute();
+  const disputes = await db
+    .selectFrom('stripe_disputes')
+    .select(['id', 'charge_id', 'payment_intent_id', 'amount', 'currency', 'status'])
+    .execute();
   // Not the outcome: a refund that arrives before its payment is 'stored', in order 'applied'.
   const events = await db.selectFrom('stripe_events').select(['id', 'type']).execute();
   return {
@@ -282,18 +449,103 @@ export function italiaHistory(): Stripe.Event[] {
   const events: Stripe.Event[] = [];
   let n = 0;
   const add = (type: string, object: object, at: string, previous?: Record<string, unknown>) =>
-    events.push(stripeEvent(type, object, { id: `evt_it_${++n}`, created: ts(at), ...(previous ? { previous_attributes: previous } : {}) }));
+    events.push(
+      stripeEvent(type, object, { id: `evt_it_${++n}`, created: ts(at), ...(previous ? { previous_attributes: previous } : {}) }),
+    );
   const meta = { publication: 'italia', article_url: ITALIA_ARTICLE, variant: 'appello' };
-  add('checkout.session.completed', checkoutSession({ id: 'cs_it_uno', amount: 1237, currency: 'eur', customer: 'cus_it_uno', email: 'lettrice.uno@esempio.it', name: 'Lucia', created: ts('2026-01-12T08:00:00Z'), ...meta }), '2026-01-12T08:00:00Z');
-  add('charge.refunded', charge({ id: 'ch_it_uno', payment_intent: 'pi_cs_it_uno', amount: 1237, amount_refunded: 411 }), '2026-01-14T08:00:00Z');
-  add('checkout.session.completed', checkoutSession({ id: 'cs_it_due', amount: 773, currency: 'jpy', customer: 'cus_it_due', email: 'lettore.due@esempio.it', name: 'Marco', created: ts('2026-02-03T08:00:00Z'), ...meta }), '2026-02-03T08:00:00Z');
+  add(
+    'checkout.session.completed',
+    checkoutSession({
+      id: 'cs_it_uno',
+      amount: 1237,
+      currency: 'eur',
+      customer: 'cus_it_uno',
+      email: 'lettrice.uno@esempio.it',
+      name: 'Lucia',
+      created: ts('2026-01-12T08:00:00Z'),
+      ...meta,
+    }),
+    '2026-01-12T08:00:00Z',
+  );
+  add(
+    'charge.refunded',
+    charge({ id: 'ch_it_uno', payment_intent: 'pi_cs_it_uno', amount: 1237, amount_refunded: 411 }),
+    '2026-01-14T08:00:00Z',
+  );
+  add(
+    'checkout.session.completed',
+    checkoutSession({
+      id: 'cs_it_due',
+      amount: 773,
+      currency: 'jpy',
+      customer: 'cus_it_due',
+      email: 'lettore.due@esempio.it',
+      name: 'Marco',
+      created: ts('2026-02-03T08:00:00Z'),
+      ...meta,
+    }),
+    '2026-02-03T08:00:00Z',
+  );
   const member = { ...meta, interval: 'month' as const };
-  add('checkout.session.completed', checkoutSession({ id: 'cs_it_socio', mode: 'subscription', amount: 4327, currency: 'eur', customer: 'cus_it_socio', email: 'socia.tre@esempio.it', name: 'Sara', subscription: 'sub_it_socio', created: ts('2026-01-20T08:00:00Z'), ...member }), '2026-01-20T08:00:00Z');
-  add('customer.subscription.created', subscription({ id: 'sub_it_socio', customer: 'cus_it_socio', amount: 4327, currency: 'eur', start_date: ts('2026-01-20T08:00:00Z'), ...member }), '2026-01-20T08:00:00Z');
+  add(
+    'checkout.session.completed',
+    checkoutSession({
+      id: 'cs_it_socio',
+      mode: 'subscription',
+      amount: 4327,
+      currency: 'eur',
+      customer: 'cus_it_socio',
+      email: 'socia.tre@esempio.it',
+      name: 'Sara',
+      subscription: 'sub_it_socio',
+      created: ts('2026-01-20T08:00:00Z'),
+      ...member,
+    }),
+    '2026-01-20T08:00:00Z',
+  );
+  add(
+    'customer.subscription.created',
+    subscription({
+      id: 'sub_it_socio',
+      customer: 'cus_it_socio',
+      amount: 4327,
+      currency: 'eur',
+      start_date: ts('2026-01-20T08:00:00Z'),
+      ...member,
+    }),
+    '2026-01-20T08:00:00Z',
+  );
   for (const [i, at] of ['2026-01-20T08:00:00Z', '2026-02-20T08:00:00Z', '2026-03-20T08:00:00Z'].entries()) {
-    add('invoice.paid', invoice({ id: `in_it_socio_${i}`, customer: 'cus_it_socio', subscription: 'sub_it_socio', amount: 4327, currency: 'eur', email: 'socia.tre@esempio.it', created: ts(at), paid_at: ts(at), billing_reason: i === 0 ? 'subscription_create' : 'subscription_cycle', ...member }), at);
-    add('invoice_payment.paid', invoicePayment({ id: `inpay_it_socio_${i}`, invoice: `in_it_socio_${i}`, payment_intent: `pi_in_it_socio_${i}`, amount: 4327, currency: 'eur' }), at);
+    add(
+      'invoice.paid',
+      invoice({
+        id: `in_it_socio_${i}`,
+        customer: 'cus_it_socio',
+        subscription: 'sub_it_socio',
+        amount: 4327,
+        currency: 'eur',
+        email: 'socia.tre@esempio.it',
+        created: ts(at),
+        paid_at: ts(at),
+        billing_reason: i === 0 ? 'subscription_create' : 'subscription_cycle',
+        ...member,
+      }),
+      at,
+    );
+    add(
+      'invoice_payment.paid',
+      invoicePayment({
+        id: `inpay_it_socio_${i}`,
+        invoice: `in_it_socio_${i}`,
+        payment_intent: `pi_in_it_socio_${i}`,
+        amount: 4327,
+        currency: 'eur',
+      }),
+      at,
+    );
   }
-  add('customer.updated', customer({ id: 'cus_it_due', email: 'lettore.nuovo@esempio.it', name: 'Marco R.' }), '2026-03-01T08:00:01Z', { email: 'lettore.due@esempio.it' });
+  add('customer.updated', customer({ id: 'cus_it_due', email: 'lettore.nuovo@esempio.it', name: 'Marco R.' }), '2026-03-01T08:00:01Z', {
+    email: 'lettore.due@esempio.it',
+  });
   return events;
 }

@@ -94,7 +94,8 @@ export async function waitForInboxDrained(server: ServerProcess, timeoutMs = 60_
       () => undefined,
     );
     last = ready?.webhooks;
-    if (ready?.webhooks && ready.webhooks.failed > 0) throw new Error(`failed events in the inbox: ${JSON.stringify(ready.webhooks)}\n${server.output().slice(-3000)}`);
+    if (ready?.webhooks && ready.webhooks.failed > 0)
+      throw new Error(`failed events in the inbox: ${JSON.stringify(ready.webhooks)}\n${server.output().slice(-3000)}`);
     if (ready?.webhooks?.pending === 0) return;
     await sleep(50);
   }
@@ -312,7 +313,11 @@ export async function startStubStripe(handler: StubHandler, delayMs: () => numbe
       }
       const reply = () => {
         if (res.destroyed) return;
-        res.writeHead(answer.status, { 'content-type': 'application/json', 'request-id': `req_stub_${requests.length}`, ...(answer.headers ?? {}) });
+        res.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'request-id': `req_stub_${requests.length}`,
+          ...(answer.headers ?? {}),
+        });
         res.end(JSON.stringify(answer.body));
       };
       const delay = delayMs();

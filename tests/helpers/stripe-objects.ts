@@ -27,23 +27,30 @@ export interface Attribution {
 
 function metadataOf(a: Attribution): Record<string, string> {
   if (!a.publication) return {};
-  return { publication: a.publication, article_url: a.article_url ?? 'https://news.example/a', variant: a.variant ?? '', interval: a.interval ?? 'once' };
+  return {
+    publication: a.publication,
+    article_url: a.article_url ?? 'https://news.example/a',
+    variant: a.variant ?? '',
+    interval: a.interval ?? 'once',
+  };
 }
 
-export function checkoutSession(o: {
-  id: string;
-  mode?: 'payment' | 'subscription';
-  amount?: number;
-  currency?: string;
-  customer?: string | null;
-  email?: string | null;
-  name?: string | null;
-  payment_status?: 'paid' | 'unpaid' | 'no_payment_required';
-  status?: 'open' | 'complete' | 'expired';
-  payment_intent?: string | null;
-  subscription?: string | null;
-  created?: number;
-} & Attribution): Stripe.Checkout.Session {
+export function checkoutSession(
+  o: {
+    id: string;
+    mode?: 'payment' | 'subscription';
+    amount?: number;
+    currency?: string;
+    customer?: string | null;
+    email?: string | null;
+    name?: string | null;
+    payment_status?: 'paid' | 'unpaid' | 'no_payment_required';
+    status?: 'open' | 'complete' | 'expired';
+    payment_intent?: string | null;
+    subscription?: string | null;
+    created?: number;
+  } & Attribution,
+): Stripe.Checkout.Session {
   const s = structuredClone(FIXTURES.session);
   const mode = o.mode ?? 'payment';
   return {
@@ -66,19 +73,21 @@ export function checkoutSession(o: {
   };
 }
 
-export function invoice(o: {
-  id: string;
-  customer: string;
-  subscription: string;
-  amount: number;
-  currency?: string;
-  email?: string | null;
-  name?: string | null;
-  paid?: boolean;
-  billing_reason?: Stripe.Invoice.BillingReason;
-  created?: number;
-  paid_at?: number | null;
-} & Attribution): Stripe.Invoice {
+export function invoice(
+  o: {
+    id: string;
+    customer: string;
+    subscription: string;
+    amount: number;
+    currency?: string;
+    email?: string | null;
+    name?: string | null;
+    paid?: boolean;
+    billing_reason?: Stripe.Invoice.BillingReason;
+    created?: number;
+    paid_at?: number | null;
+  } & Attribution,
+): Stripe.Invoice {
   const inv = structuredClone(FIXTURES.invoice);
   const paid = o.paid ?? true;
   return {
@@ -106,19 +115,21 @@ export function invoice(o: {
   };
 }
 
-export function subscription(o: {
-  id: string;
-  customer: string;
-  status?: Stripe.Subscription.Status;
-  amount?: number;
-  currency?: string;
-  interval?: 'month' | 'year';
-  current_period_end?: number;
-  cancel_at_period_end?: boolean;
-  canceled_at?: number | null;
-  ended_at?: number | null;
-  start_date?: number;
-} & Attribution): Stripe.Subscription {
+export function subscription(
+  o: {
+    id: string;
+    customer: string;
+    status?: Stripe.Subscription.Status;
+    amount?: number;
+    currency?: string;
+    interval?: 'month' | 'year';
+    current_period_end?: number;
+    cancel_at_period_end?: boolean;
+    canceled_at?: number | null;
+    ended_at?: number | null;
+    start_date?: number;
+  } & Attribution,
+): Stripe.Subscription {
   const sub = structuredClone(FIXTURES.subscription);
   const item = sub.items.data[0]!;
   const interval = o.interval ?? 'month';
@@ -151,7 +162,7 @@ export function subscription(o: {
             ...item.price,
             currency: o.currency ?? 'eur',
             unit_amount: o.amount ?? 500,
-            unit_amount_decimal: String(o.amount ?? 500) as unknown as Stripe.Price["unit_amount_decimal"],
+            unit_amount_decimal: String(o.amount ?? 500) as unknown as Stripe.Price['unit_amount_decimal'],
             recurring: { ...item.price.recurring!, interval, interval_count: 1 },
           },
         },
@@ -160,7 +171,14 @@ export function subscription(o: {
   };
 }
 
-export function charge(o: { id: string; payment_intent: string | null; amount: number; amount_refunded: number; currency?: string; customer?: string | null }): Stripe.Charge {
+export function charge(o: {
+  id: string;
+  payment_intent: string | null;
+  amount: number;
+  amount_refunded: number;
+  currency?: string;
+  customer?: string | null;
+}): Stripe.Charge {
   const ch = structuredClone(FIXTURES.charge);
   return {
     ...ch,
@@ -177,9 +195,24 @@ export function charge(o: { id: string; payment_intent: string | null; amount: n
   };
 }
 
-export function dispute(o: { id: string; charge: string; payment_intent: string | null; amount: number; status: Stripe.Dispute.Status; currency?: string }): Stripe.Dispute {
+export function dispute(o: {
+  id: string;
+  charge: string;
+  payment_intent: string | null;
+  amount: number;
+  status: Stripe.Dispute.Status;
+  currency?: string;
+}): Stripe.Dispute {
   const dp = structuredClone(FIXTURES.dispute);
-  return { ...dp, id: o.id, charge: o.charge, payment_intent: o.payment_intent, amount: o.amount, currency: o.currency ?? 'eur', status: o.status };
+  return {
+    ...dp,
+    id: o.id,
+    charge: o.charge,
+    payment_intent: o.payment_intent,
+    amount: o.amount,
+    currency: o.currency ?? 'eur',
+    status: o.status,
+  };
 }
 
 export function customer(o: { id: string; email: string | null; name?: string | null }): Stripe.Customer {
@@ -187,7 +220,13 @@ export function customer(o: { id: string; email: string | null; name?: string | 
   return { ...cu, id: o.id, email: o.email, name: o.name ?? null, metadata: {} };
 }
 
-export function invoicePayment(o: { id: string; invoice: string; payment_intent: string; amount: number; currency?: string }): Stripe.InvoicePayment {
+export function invoicePayment(o: {
+  id: string;
+  invoice: string;
+  payment_intent: string;
+  amount: number;
+  currency?: string;
+}): Stripe.InvoicePayment {
   const ip = structuredClone(FIXTURES.invoicePayment);
   return {
     ...ip,

@@ -92,14 +92,20 @@ export async function createTestApp(
 
 export async function seedPublications(database: DatabaseHandle, extraDemoOrigins: string[] = []): Promise<void> {
   const demo = demoPublicationInput('https://news.example');
-  await insertPublication(database.db, { ...demo, origins: [...new Set(['https://news.example', 'https://www.news.example', ...extraDemoOrigins.map((u) => new URL(u).origin)])] });
+  await insertPublication(database.db, {
+    ...demo,
+    origins: [...new Set(['https://news.example', 'https://www.news.example', ...extraDemoOrigins.map((u) => new URL(u).origin)])],
+  });
   await insertPublication(
     database.db,
     validatePublication({
       slug: 'italia',
       name: 'Il Favore',
       origins: ['https://favore.example'],
-      currencies: { eur: { min: 200, max: 50_000, presets: { once: [500, 1000], month: [500] } }, jpy: { min: 100, max: 100_000, presets: {} } },
+      currencies: {
+        eur: { min: 200, max: 50_000, presets: { once: [500, 1000], month: [500] } },
+        jpy: { min: 100, max: 100_000, presets: {} },
+      },
       default_currency: 'eur',
       intervals: ['once', 'month'],
       default_locale: 'it',

@@ -23,5 +23,9 @@ export async function deliver(app: Express, event: Stripe.Event) {
 /** Only the delivery: answers once the event is stored, before it is applied. */
 export function post(app: Express, event: Stripe.Event) {
   const payload = JSON.stringify(event);
-  return request(app).post('/webhooks/stripe').set('content-type', 'application/json').set('stripe-signature', signPayload(payload)).send(payload);
+  return request(app)
+    .post('/webhooks/stripe')
+    .set('content-type', 'application/json')
+    .set('stripe-signature', signPayload(payload))
+    .send(payload);
 }

@@ -35,7 +35,10 @@ function interceptSessionCreate(reply: { id: string; url?: string } = { id: 'cs_
     })
     .reply(function () {
       seen.headers = this.req.headers as Record<string, string | string[]>;
-      return [200, { object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${reply.id}`, payment_status: 'unpaid', ...reply }];
+      return [
+        200,
+        { object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${reply.id}`, payment_status: 'unpaid', ...reply },
+      ];
     });
   return { scope, seen };
 }
@@ -47,7 +50,9 @@ async function sessionRows() {
 describe('POST /api/checkout', () => {
   it('creates a one-off donation session with the donate settings and metadata on the session and payment intent', async () => {
     const { scope, seen } = interceptSessionCreate({ id: 'cs_test_once' });
-    const res = await request(t.app).post('/api/checkout').send({ ...valid, variant: 'plea-b', email: 'Reader@Example.com', locale: 'it' });
+    const res = await request(t.app)
+      .post('/api/checkout')
+      .send({ ...valid, variant: 'plea-b', email: 'Reader@Example.com', locale: 'it' });
 
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ id: 'cs_test_once', url: 'https://checkout.stripe.com/c/pay/cs_test_once' });
@@ -92,7 +97,9 @@ describe('POST /api/checkout', () => {
 
   it.each(['month', 'year'] as const)('creates a %sly membership as a subscription with recurring price data', async (interval) => {
     const { seen } = interceptSessionCreate({ id: `cs_test_${interval}` });
-    const res = await request(t.app).post('/api/checkout').send({ ...valid, interval, amount: 500 });
+    const res = await request(t.app)
+      .post('/api/checkout')
+      .send({ ...valid, interval, amount: 500 });
     expect(res.status).toBe(201);
     const body = Object.fromEntries(seen.body!);
     expect(body).toMatchObject({
@@ -135,7 +142,13 @@ describe('POST /api/checkout', () => {
   describe('rejects bad input with a clear error and no Stripe call', () => {
     const cases: Array<[string, Record<string, unknown>, number, string, string?]> = [
       ['unknown publication', { publication: 'nope' }, 404, 'unknown_publication', 'publication'],
-      ['currency not accepted', { currency: 'usd', publication: 'italia', article_url: 'https://favore.example/x' }, 400, 'currency_not_accepted', 'currency'],
+      [
+        'currency not accepted',
+        { currency: 'usd', publication: 'italia', article_url: 'https://favore.example/x' },
+        400,
+        'currency_not_accepted',
+        'currency',
+      ],
       ['malformed currency', { currency: 'euro' }, 400, 'currency_not_accepted', 'currency'],
       ['fractional amount', { amount: 10.5 }, 400, 'invalid_amount', 'amount'],
       ['amount as words', { amount: 'ten' }, 400, 'invalid_amount', 'amount'],
@@ -143,7 +156,13 @@ describe('POST /api/checkout', () => {
       ['amount above the maximum', { amount: 100_000_000 }, 400, 'amount_out_of_range', 'amount'],
       ['negative amount', { amount: -500 }, 400, 'amount_out_of_range', 'amount'],
       ['unknown interval', { interval: 'weekly' }, 400, 'invalid_interval', 'interval'],
-      ['interval the publication does not offer', { interval: 'year', publication: 'italia', article_url: 'https://favore.example/x' }, 400, 'interval_not_available', 'interval'],
+      [
+        'interval the publication does not offer',
+        { interval: 'year', publication: 'italia', article_url: 'https://favore.example/x' },
+        400,
+        'interval_not_available',
+        'interval',
+      ],
       ['article on another site (open redirect)', { article_url: 'https://evil.example/phish' }, 400, 'invalid_article_url', 'article_url'],
       ['article with a look-alike host', { article_url: 'https://news.example.evil.example/x' }, 400, 'invalid_article_url', 'article_url'],
       ['javascript: article url', { article_url: 'javascript:alert(1)' }, 400, 'invalid_article_url', 'article_url'],
@@ -155,7 +174,9 @@ describe('POST /api/checkout', () => {
     ];
     it.each(cases)('%s', async (_name, change, status, code, field) => {
       const before = (await sessionRows()).length;
-      const res = await request(t.app).post('/api/checkout').send({ ...valid, ...change });
+      const res = await request(t.app)
+        .post('/api/checkout')
+        .send({ ...valid, ...change });
       expect(res.status).toBe(status);
       expect(res.body.error.code).toBe(code);
       expect(typeof res.body.error.message).toBe('string');
@@ -175,7 +196,9 @@ describe('POST /api/checkout', () => {
     });
 
     it('a body over 16 KB', async () => {
-      const res = await request(t.app).post('/api/checkout').send({ ...valid, variant: 'x'.repeat(17_000) });
+      const res = await request(t.app)
+        .post('/api/checkout')
+        .send({ ...valid, variant: 'x'.repeat(17_000) });
       expect(res.status).toBe(413);
       expect(res.body.error.code).toBe('payload_too_large');
     });

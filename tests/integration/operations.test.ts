@@ -15,11 +15,19 @@ describe('operations endpoints', () => {
     expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', migrations: 'ok' }, reconcile: { last_success_at: null } });
+    expect(ready.body).toMatchObject({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok' },
+      reconcile: { last_success_at: null },
+    });
   });
 
   it('/metrics counts webhook events by type and outcome, and requests by route pattern', async () => {
-    const event = stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_metrics', publication: 'demo', article_url: 'https://news.example/x' }), { id: 'evt_metrics' });
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutSession({ id: 'cs_metrics', publication: 'demo', article_url: 'https://news.example/x' }),
+      { id: 'evt_metrics' },
+    );
     await deliver(t.app, event);
     await deliver(t.app, event);
     await request(t.app).get('/donate/demo');
@@ -42,10 +50,24 @@ describe('operations endpoints', () => {
   });
 
   it('never logs signatures, authorization headers, cookies or e-mail addresses', async () => {
-    const event = stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_log', publication: 'demo', email: 'secret.reader@example.com', article_url: 'https://news.example/x' }), { id: 'evt_log' });
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutSession({ id: 'cs_log', publication: 'demo', email: 'secret.reader@example.com', article_url: 'https://news.example/x' }),
+      { id: 'evt_log' },
+    );
     await deliver(t.app, event);
-    await request(t.app).get('/thanks?session_id=cs_log&email=leak@example.com').set('Authorization', 'Bearer fav_secret_key').set('Cookie', 'sid=topsecret');
-    await request(t.app).post('/api/checkout').send({ publication: 'demo', amount: 10, currency: 'eur', interval: 'once', article_url: 'https://news.example/x', email: 'typed@example.com' });
+    await request(t.app)
+      .get('/thanks?session_id=cs_log&email=leak@example.com')
+      .set('Authorization', 'Bearer fav_secret_key')
+      .set('Cookie', 'sid=topsecret');
+    await request(t.app).post('/api/checkout').send({
+      publication: 'demo',
+      amount: 10,
+      currency: 'eur',
+      interval: 'once',
+      article_url: 'https://news.example/x',
+      email: 'typed@example.com',
+    });
     const logs = t.logs.join('');
     expect(logs).toContain('evt_log');
     expect(logs).not.toMatch(/v1=[0-9a-f]{20}/);
@@ -66,7 +88,14 @@ describe('pages', () => {
   });
 
   it('thanks the reader with the amount from the database', async () => {
-    await deliver(t.app, stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_thanks', amount: 2500, publication: 'demo', article_url: 'https://news.example/x' }), { id: 'evt_thanks' }));
+    await deliver(
+      t.app,
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({ id: 'cs_thanks', amount: 2500, publication: 'demo', article_url: 'https://news.example/x' }),
+        { id: 'evt_thanks' },
+      ),
+    );
     const res = await request(t.app).get('/thanks?session_id=cs_thanks');
     expect(res.text).toContain('€25');
     expect(res.text).toMatch(/href="https:\/\/news\.example\/x\?favour=thanks&amp;favour-until=\d+&amp;favour-publication=demo"/);

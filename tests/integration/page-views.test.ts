@@ -38,7 +38,13 @@ const beacon = (app: Parameters<typeof request>[0], i: number) =>
     .post('/api/events')
     .set('content-type', 'text/plain')
     .set('Origin', 'https://news.example')
-    .send(JSON.stringify({ publication: 'demo', type: i % 4 === 0 ? 'click' : 'impression', article_url: `https://news.example/story-${i % 3}` }));
+    .send(
+      JSON.stringify({
+        publication: 'demo',
+        type: i % 4 === 0 ? 'click' : 'impression',
+        article_url: `https://news.example/story-${i % 3}`,
+      }),
+    );
 
 describe('an article view', () => {
   it('reads the configuration and counts beacons from memory, writing the counts in one statement per flush', async () => {
@@ -91,7 +97,8 @@ describe('an article view', () => {
       expect((await cache.bySlug('italia'))?.name).toBe('Il Favore');
       await changePublication(t.database.db, 'italia', { name: 'Il Favore Quotidiano' });
       const deadline = Date.now() + 2_000;
-      while ((await cache.bySlug('italia'))?.name !== 'Il Favore Quotidiano' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      while ((await cache.bySlug('italia'))?.name !== 'Il Favore Quotidiano' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
       expect((await cache.bySlug('italia'))?.name).toBe('Il Favore Quotidiano');
     } finally {
       await stop();
@@ -115,7 +122,10 @@ describe('an article view', () => {
   });
 
   it.runIf(process.env.DATABASE_URL)('limits beacons in memory even when other limits are shared through Postgres', async () => {
-    const limits = rateLimitsIn({ kind: 'postgres', pool: t.database.pgPool! }, { ...loadConfig({}).rateLimits, eventsPerIp: { points: 2, seconds: 60 } });
+    const limits = rateLimitsIn(
+      { kind: 'postgres', pool: t.database.pgPool! },
+      { ...loadConfig({}).rateLimits, eventsPerIp: { points: 2, seconds: 60 } },
+    );
     const key = `beacon-${Date.now()}`;
     await limits.eventsPerIp.consume(key);
     await limits.eventsPerIp.consume(key);

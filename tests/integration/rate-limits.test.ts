@@ -4,7 +4,14 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { memoryRateLimit, NO_RATE_LIMITS, parseLimitSpec, rateLimitIn, rateLimitsIn, type RateLimitStore } from '../../src/http/rate-limit.js';
+import {
+  memoryRateLimit,
+  NO_RATE_LIMITS,
+  parseLimitSpec,
+  rateLimitIn,
+  rateLimitsIn,
+  type RateLimitStore,
+} from '../../src/http/rate-limit.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createTestApp, createTestStripe, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from '../helpers/test-app.js';
@@ -14,7 +21,11 @@ const stripeReplies = () =>
   nock(STRIPE_TEST_HOST)
     .persist()
     .post('/v1/checkout/sessions')
-    .reply(200, () => ({ id: `cs_test_${Math.random().toString(36).slice(2)}`, object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/x' }));
+    .reply(200, () => ({
+      id: `cs_test_${Math.random().toString(36).slice(2)}`,
+      object: 'checkout.session',
+      url: 'https://checkout.stripe.com/c/pay/x',
+    }));
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -105,14 +116,23 @@ describe('behind a trusted proxy', () => {
       expect(warnings).toHaveLength(1);
       expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40, publication: 'demo' });
       // Invalid requests never reach Stripe, and count only against their IP.
-      expect((await request(app).post('/api/checkout').set('X-Forwarded-For', '198.51.100.5').send({ ...body, amount: 1 })).status).toBe(400);
+      expect(
+        (
+          await request(app)
+            .post('/api/checkout')
+            .set('X-Forwarded-For', '198.51.100.5')
+            .send({ ...body, amount: 1 })
+        ).status,
+      ).toBe(400);
     } finally {
       await t.close();
     }
   });
 
   it('TRUST_PROXY=true is refused in production, with the reason and what to set instead', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY.*any X-Forwarded-For.*number of proxies/s);
+    expect(() => loadConfig({ NODE_ENV: 'production', TRUST_PROXY: 'true' })).toThrow(
+      /TRUST_PROXY.*any X-Forwarded-For.*number of proxies/s,
+    );
     expect(loadConfig({ NODE_ENV: 'production', TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(loadConfig({ NODE_ENV: 'production', TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
@@ -140,20 +160,26 @@ describe('shared stores', () => {
     }
   });
 
-  it.runIf(process.env.DATABASE_URL)('Postgres: the publication ceiling is one for all instances, as the server builds its limits', async () => {
-    const t = await createTestApp();
-    try {
-      const specs = { ...loadConfig({}).rateLimits, checkoutPerPublication: { points: 3, seconds: 60 } };
-      const [a, b] = [rateLimitsIn({ kind: 'postgres', pool: t.database.pgPool! }, specs), rateLimitsIn({ kind: 'postgres', pool: t.database.pgPool! }, specs)];
-      const publication = `pub-${Date.now()}`;
-      await a.checkoutPerPublication.consume(publication);
-      await b.checkoutPerPublication.consume(publication);
-      await a.checkoutPerPublication.consume(publication);
-      await expect(b.checkoutPerPublication.consume(publication)).rejects.toMatchObject({ status: 429 });
-    } finally {
-      await t.close();
-    }
-  });
+  it.runIf(process.env.DATABASE_URL)(
+    'Postgres: the publication ceiling is one for all instances, as the server builds its limits',
+    async () => {
+      const t = await createTestApp();
+      try {
+        const specs = { ...loadConfig({}).rateLimits, checkoutPerPublication: { points: 3, seconds: 60 } };
+        const [a, b] = [
+          rateLimitsIn({ kind: 'postgres', pool: t.database.pgPool! }, specs),
+          rateLimitsIn({ kind: 'postgres', pool: t.database.pgPool! }, specs),
+        ];
+        const publication = `pub-${Date.now()}`;
+        await a.checkoutPerPublication.consume(publication);
+        await b.checkoutPerPublication.consume(publication);
+        await a.checkoutPerPublication.consume(publication);
+        await expect(b.checkoutPerPublication.consume(publication)).rejects.toMatchObject({ status: 429 });
+      } finally {
+        await t.close();
+      }
+    },
+  );
 
   it('Redis: two instances share one budget', async () => {
     const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -53,10 +53,18 @@ function stripeEventsApi(events: Stripe.Event[], pageSize = 7) {
 async function snapshot() {
   const db = t.database.db;
   const [payments, supporters, memberships, sessions, events] = await Promise.all([
-    db.selectFrom('payments').leftJoin('supporters', 'supporters.id', 'payments.supporter_id')
-      .select(['source_id', 'status', 'amount', 'refunded_amount', 'dispute_status', 'currency', 'paid_at', 'supporters.email']).orderBy('source_id').execute(),
+    db
+      .selectFrom('payments')
+      .leftJoin('supporters', 'supporters.id', 'payments.supporter_id')
+      .select(['source_id', 'status', 'amount', 'refunded_amount', 'dispute_status', 'currency', 'paid_at', 'supporters.email'])
+      .orderBy('source_id')
+      .execute(),
     db.selectFrom('supporters').select(['email', 'name', 'first_paid_at']).orderBy('email').execute(),
-    db.selectFrom('memberships').select(['subscription_id', 'status', 'amount', 'ended_at', 'current_period_end']).orderBy('subscription_id').execute(),
+    db
+      .selectFrom('memberships')
+      .select(['subscription_id', 'status', 'amount', 'ended_at', 'current_period_end'])
+      .orderBy('subscription_id')
+      .execute(),
     db.selectFrom('checkout_sessions').select(['id', 'status', 'payment_status']).orderBy('id').execute(),
     db.selectFrom('stripe_events').select('id').orderBy('id').execute(),
   ]);
@@ -71,21 +79,33 @@ describe('reconciliation with the Events API', () => {
     expect(full.payments.length).toBeGreaterThan(10);
 
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: history.length, maxLength: history.length }), async (dice) => {
-        await resetData(t.database.db);
-        const dropped = history.filter((_, i) => dice[i]! < 0.3);
-        await deliverAll(t.app, history.filter((_, i) => dice[i]! >= 0.3));
-        stripeEventsApi(history);
-        const result = await reconcileWithStripe(
-          { db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) },
-          new Date('2025-12-01T00:00:00Z'),
-        );
-        nock.cleanAll();
-        expect(result.fetched).toBe(history.length);
-        expect(result.already_had).toBe(history.length - dropped.length);
-        expect(result.applied + result.ignored).toBe(dropped.length);
-        expect(await snapshot()).toEqual(full);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: history.length, maxLength: history.length }),
+        async (dice) => {
+          await resetData(t.database.db);
+          const dropped = history.filter((_, i) => dice[i]! < 0.3);
+          await deliverAll(
+            t.app,
+            history.filter((_, i) => dice[i]! >= 0.3),
+          );
+          stripeEventsApi(history);
+          const result = await reconcileWithStripe(
+            {
+              db: t.database.db,
+              stripe: createTestStripe(),
+              logger: createLogger('silent'),
+              now: () => new Date(),
+              applier: webhookApplierOf(t.app),
+            },
+            new Date('2025-12-01T00:00:00Z'),
+          );
+          nock.cleanAll();
+          expect(result.fetched).toBe(history.length);
+          expect(result.already_had).toBe(history.length - dropped.length);
+          expect(result.applied + result.ignored).toBe(dropped.length);
+          expect(await snapshot()).toEqual(full);
+        },
+      ),
       { numRuns: 4, seed: 20261128 },
     );
   });
@@ -94,7 +114,16 @@ describe('reconciliation with the Events API', () => {
     await resetData(t.database.db);
     const { seen } = stripeEventsApi(history);
     const since = new Date('2026-03-01T00:00:00Z');
-    const result = await reconcileWithStripe({ db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) }, since);
+    const result = await reconcileWithStripe(
+      {
+        db: t.database.db,
+        stripe: createTestStripe(),
+        logger: createLogger('silent'),
+        now: () => new Date(),
+        applier: webhookApplierOf(t.app),
+      },
+      since,
+    );
     const first = new URL(seen[0]!, STRIPE_TEST_HOST).searchParams;
     expect(first.get('created[gte]')).toBe(String(since.getTime() / 1000));
     expect(typesOf(first)).toContain('invoice_payment.paid');
@@ -107,9 +136,22 @@ describe('reconciliation with the Events API', () => {
 
   it('records a failed run without a success', async () => {
     await resetData(t.database.db);
-    nock(STRIPE_TEST_HOST).persist().get('/v1/events').query(true).reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key' } });
+    nock(STRIPE_TEST_HOST)
+      .persist()
+      .get('/v1/events')
+      .query(true)
+      .reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key' } });
     await expect(
-      reconcileWithStripe({ db: t.database.db, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) }, new Date(0)),
+      reconcileWithStripe(
+        {
+          db: t.database.db,
+          stripe: createTestStripe(),
+          logger: createLogger('silent'),
+          now: () => new Date(),
+          applier: webhookApplierOf(t.app),
+        },
+        new Date(0),
+      ),
     ).rejects.toThrow(/Invalid API Key/);
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
@@ -122,7 +164,13 @@ describe('reconciliation with the Events API', () => {
   it.runIf(process.env.DATABASE_URL)('runs in one instance at a time (Postgres advisory lock)', async () => {
     await resetData(t.database.db);
     stripeEventsApi(history, 3);
-    const deps = { database: t.database, stripe: createTestStripe(), logger: createLogger('silent'), now: () => new Date(), applier: webhookApplierOf(t.app) };
+    const deps = {
+      database: t.database,
+      stripe: createTestStripe(),
+      logger: createLogger('silent'),
+      now: () => new Date(),
+      applier: webhookApplierOf(t.app),
+    };
     const results = await Promise.all([reconcileOnce(deps, new Date(0)), reconcileOnce(deps, new Date(0))]);
     expect(results.filter((r) => r === undefined)).toHaveLength(1);
     expect(results.find((r) => r)!.applied).toBeGreaterThan(0);
@@ -138,7 +186,9 @@ describe('reconciliation with the Events API', () => {
     else process.env.DATA_DIR = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/favour-reconcile-`);
     const out: string[] = [];
     try {
-      await buildCli({ out: (l) => out.push(l), err: () => {} }).exitOverride().parseAsync(['node', 'favour', 'reconcile', '--since', '30d']);
+      await buildCli({ out: (l) => out.push(l), err: () => {} })
+        .exitOverride()
+        .parseAsync(['node', 'favour', 'reconcile', '--since', '30d']);
     } finally {
       process.env = saved;
     }

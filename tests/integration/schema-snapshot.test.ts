@@ -26,8 +26,20 @@ describe('the migrated schema', () => {
         SELECT pg_get_triggerdef(t.oid) AS line FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
         WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal ORDER BY t.tgname`);
       const text = [
-        '-- columns', ...tables, '', '-- constraints', ...constraints, '', '-- indexes', ...indexes, '',
-        '-- triggers', ...triggers, '', '-- functions', ...functions.map((f) => `${f.trim()};\n`),
+        '-- columns',
+        ...tables,
+        '',
+        '-- constraints',
+        ...constraints,
+        '',
+        '-- indexes',
+        ...indexes,
+        '',
+        '-- triggers',
+        ...triggers,
+        '',
+        '-- functions',
+        ...functions.map((f) => `${f.trim()};\n`),
       ].join('\n');
       await expect(text).toMatchFileSnapshot('../fixtures/schema.sql');
     } finally {

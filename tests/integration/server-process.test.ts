@@ -35,7 +35,10 @@ function startServer(port: number, env: Record<string, string>): { child: ChildP
 async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -60,13 +63,20 @@ describe('the server process', () => {
 
     // Fire a burst of webhooks and SIGTERM while they are in flight.
     const deliveries = Array.from({ length: 40 }, (_, i) => {
-      const event = stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_proc_${i}`, publication: 'demo', article_url: `http://localhost:${port}/a`, email: `p${i}@example.com` }), { id: `evt_proc_${i}` });
+      const event = stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({ id: `cs_proc_${i}`, publication: 'demo', article_url: `http://localhost:${port}/a`, email: `p${i}@example.com` }),
+        { id: `evt_proc_${i}` },
+      );
       const payload = JSON.stringify(event);
       return fetch(`${base}/webhooks/stripe`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, { secret }) },
         body: payload,
-      }).then((r) => (r.status === 200 ? event.id : null), () => null);
+      }).then(
+        (r) => (r.status === 200 ? event.id : null),
+        () => null,
+      );
     });
     await new Promise((r) => setTimeout(r, 20));
     const exit = exited(server.child);

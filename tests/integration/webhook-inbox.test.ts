@@ -22,7 +22,11 @@ import { inboxOnlyApp, settleInbox } from '../helpers/inbox.js';
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const silent = createLogger('silent');
 const gift = (id: string, amount = 1000) =>
-  stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_${id}`, amount, publication: 'demo', article_url: 'https://news.example/a' }), { id: `evt_${id}` });
+  stripeEvent(
+    'checkout.session.completed',
+    checkoutSession({ id: `cs_${id}`, amount, publication: 'demo', article_url: 'https://news.example/a' }),
+    { id: `evt_${id}` },
+  );
 
 let t: TestApp;
 beforeAll(async () => {
@@ -58,7 +62,9 @@ describe('acknowledgement', () => {
     await createWebhookApplier({ db: t.database.db, logger: silent, metrics: applierMetrics, pollMs: 0 }).drain();
     expect(await status('evt_ack')).toMatchObject({ status: 'applied', outcome: 'applied' });
     expect(await t.database.db.selectFrom('payments').select('source_id').execute()).toEqual([{ source_id: 'cs_ack' }]);
-    expect(await applierMetrics.registry.getSingleMetricAsString('favour_webhook_apply_lag_seconds')).toMatch(/favour_webhook_apply_lag_seconds_count 1/);
+    expect(await applierMetrics.registry.getSingleMetricAsString('favour_webhook_apply_lag_seconds')).toMatch(
+      /favour_webhook_apply_lag_seconds_count 1/,
+    );
     expect((await request(app).get('/readyz')).body.webhooks).toEqual({ pending: 0, failed: 0, oldest_pending_seconds: 0 });
   });
 });
@@ -70,7 +76,14 @@ describe('a handler that throws', () => {
     // A negative amount breaks a table constraint half-way through the handler, between two good gifts.
     for (const event of [gift('good1'), gift('broken', -5), gift('good2')]) expect((await post(app, event)).status).toBe(200);
     let now = new Date();
-    const applier = createWebhookApplier({ db: t.database.db, logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0, now: () => now, batchSize: 10 });
+    const applier = createWebhookApplier({
+      db: t.database.db,
+      logger: silent,
+      metrics: createMetrics(t.database.poolStats),
+      pollMs: 0,
+      now: () => now,
+      batchSize: 10,
+    });
     await applier.drain();
     expect((await status('evt_good1')).status).toBe('applied');
     expect((await status('evt_good2')).status).toBe('applied');
@@ -78,7 +91,10 @@ describe('a handler that throws', () => {
     expect(broken).toMatchObject({ status: 'failed', attempts: 1, outcome: null });
     expect(broken.last_error).toMatch(/constraint/);
     expect(broken.next_attempt_at!.getTime() - now.getTime()).toBe(retryDelaySeconds(1) * 1000);
-    expect(await t.database.db.selectFrom('payments').select('source_id').orderBy('source_id').execute()).toEqual([{ source_id: 'cs_good1' }, { source_id: 'cs_good2' }]);
+    expect(await t.database.db.selectFrom('payments').select('source_id').orderBy('source_id').execute()).toEqual([
+      { source_id: 'cs_good1' },
+      { source_id: 'cs_good2' },
+    ]);
     expect(await t.database.db.selectFrom('checkout_sessions').select('id').where('id', '=', 'cs_broken').execute()).toEqual([]);
 
     // Not due yet: left alone. Due: tried again, and the wait doubles.
@@ -112,15 +128,25 @@ describe.runIf(onPostgres)('several instances', () => {
     const fresh = await createTestDatabase();
     await seedPublications(fresh);
     for (const event of [...events].reverse()) await storeStripeEvent(fresh.db, event);
-    const pools = [await openDatabase({ databaseUrl: fresh.url!, poolSize: 3 }), await openDatabase({ databaseUrl: fresh.url!, poolSize: 3 })];
+    const pools = [
+      await openDatabase({ databaseUrl: fresh.url!, poolSize: 3 }),
+      await openDatabase({ databaseUrl: fresh.url!, poolSize: 3 }),
+    ];
     try {
       const metrics = pools.map((pool) => createMetrics(pool.poolStats));
-      const appliers = pools.map((pool, i) => createWebhookApplier({ db: pool.db, logger: silent, metrics: metrics[i]!, pollMs: 0, batchSize: 3 + i * 4 }));
+      const appliers = pools.map((pool, i) =>
+        createWebhookApplier({ db: pool.db, logger: silent, metrics: metrics[i]!, pollMs: 0, batchSize: 3 + i * 4 }),
+      );
       await settleInbox(fresh.db, appliers);
       const appliedBy = await Promise.all(
-        metrics.map(async (m) => (await m.webhookEvents.get()).values.filter((v) => v.labels.outcome !== 'failed').reduce((n, v) => n + v.value, 0)),
+        metrics.map(async (m) =>
+          (await m.webhookEvents.get()).values.filter((v) => v.labels.outcome !== 'failed').reduce((n, v) => n + v.value, 0),
+        ),
       );
-      expect(appliedBy.every((n) => n > 0), `both appliers took part: ${appliedBy}`).toBe(true);
+      expect(
+        appliedBy.every((n) => n > 0),
+        `both appliers took part: ${appliedBy}`,
+      ).toBe(true);
       expect(appliedBy[0]! + appliedBy[1]!).toBe(events.length);
       expect(await duplicateRows(fresh.db)).toEqual({ payments: 0, sessions: 0, statusChanges: 0, events: 0 });
       expect(await domainSnapshot(fresh.db)).toEqual(reference);

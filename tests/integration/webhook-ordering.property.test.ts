@@ -15,7 +15,17 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseEmail } from '../../src/supporters/supporter.service.js';
 import { resetData } from '../helpers/reset-data.js';
-import { charge, checkoutSession, customer, dispute, invoice, invoicePayment, stripeEvent, subscription, T0 } from '../helpers/stripe-objects.js';
+import {
+  charge,
+  checkoutSession,
+  customer,
+  dispute,
+  invoice,
+  invoicePayment,
+  stripeEvent,
+  subscription,
+  T0,
+} from '../helpers/stripe-objects.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { deliver, post } from '../helpers/webhook-delivery.js';
 import { inboxOnlyApp, settleInbox } from '../helpers/inbox.js';
@@ -85,7 +95,8 @@ interface JourneyPlan {
   updates: CustomerUpdatePlan[];
 }
 
-type ForeignKind = 'gift_without_metadata' | 'gift_unknown_slug' | 'membership_without_metadata' | 'membership_unknown_slug' | 'charge' | 'customer';
+type ForeignKind =
+  'gift_without_metadata' | 'gift_unknown_slug' | 'membership_without_metadata' | 'membership_unknown_slug' | 'charge' | 'customer';
 
 interface ForeignPlan {
   kind: ForeignKind;
@@ -108,33 +119,44 @@ const customerUpdateArb: fc.Arbitrary<CustomerUpdatePlan> = fc.record({
 
 // Unbiased: fast-check's default bias towards the smallest values would make the first option of
 // every choice (no renewal, no refund, no failed retry) far likelier than the rest.
-const journeyArb: fc.Arbitrary<JourneyPlan> = fc.noBias(fc.record({
-  publication: fc.constantFrom(0 as const, 1 as const),
-  email: fc.integer({ min: 0, max: EMAILS.length - 1 }),
-  shout: fc.boolean(),
-  name: fc.integer({ min: 0, max: NAMES.length - 1 }),
-  kind: fc.constantFrom<Kind>('gift', 'gift', 'async_gift', 'membership', 'membership', 'expired'),
-  currency: fc.constantFrom(0 as const, 1 as const),
-  amountStep: fc.integer({ min: 1, max: 20 }),
-  day: fc.integer({ min: 0, max: 20 }),
-  variant: fc.boolean(),
-  asyncOutcome: fc.constantFrom('succeeded' as const, 'succeeded' as const, 'failed' as const, 'pending' as const),
-  refund: fc.constantFrom<RefundPlan>('none', 'none', 'partial', 'full', 'partial_then_full', 'two_partials'),
-  dispute: fc.constantFrom<DisputePlan>('none', 'none', 'none', 'open', 'under_review', 'won', 'lost', 'inquiry_closed'),
-  troubledInvoice: fc.nat({ max: 2 }),
-  interval: fc.constantFrom('month' as const, 'month' as const, 'year' as const),
-  renewals: fc.integer({ min: 0, max: 2 }),
-  failedRenewal: fc.integer({ min: 0, max: 3 }),
-  createdIncomplete: fc.boolean(),
-  cancel: fc.constantFrom<CancelPlan>('none', 'none', 'at_period_end', 'at_period_end_then_deleted', 'deleted'),
-  updates: fc.array(customerUpdateArb, { maxLength: 2 }),
-}));
+const journeyArb: fc.Arbitrary<JourneyPlan> = fc.noBias(
+  fc.record({
+    publication: fc.constantFrom(0 as const, 1 as const),
+    email: fc.integer({ min: 0, max: EMAILS.length - 1 }),
+    shout: fc.boolean(),
+    name: fc.integer({ min: 0, max: NAMES.length - 1 }),
+    kind: fc.constantFrom<Kind>('gift', 'gift', 'async_gift', 'membership', 'membership', 'expired'),
+    currency: fc.constantFrom(0 as const, 1 as const),
+    amountStep: fc.integer({ min: 1, max: 20 }),
+    day: fc.integer({ min: 0, max: 20 }),
+    variant: fc.boolean(),
+    asyncOutcome: fc.constantFrom('succeeded' as const, 'succeeded' as const, 'failed' as const, 'pending' as const),
+    refund: fc.constantFrom<RefundPlan>('none', 'none', 'partial', 'full', 'partial_then_full', 'two_partials'),
+    dispute: fc.constantFrom<DisputePlan>('none', 'none', 'none', 'open', 'under_review', 'won', 'lost', 'inquiry_closed'),
+    troubledInvoice: fc.nat({ max: 2 }),
+    interval: fc.constantFrom('month' as const, 'month' as const, 'year' as const),
+    renewals: fc.integer({ min: 0, max: 2 }),
+    failedRenewal: fc.integer({ min: 0, max: 3 }),
+    createdIncomplete: fc.boolean(),
+    cancel: fc.constantFrom<CancelPlan>('none', 'none', 'at_period_end', 'at_period_end_then_deleted', 'deleted'),
+    updates: fc.array(customerUpdateArb, { maxLength: 2 }),
+  }),
+);
 
-const foreignArb: fc.Arbitrary<ForeignPlan> = fc.noBias(fc.record({
-  kind: fc.constantFrom<ForeignKind>('gift_without_metadata', 'gift_unknown_slug', 'membership_without_metadata', 'membership_unknown_slug', 'charge', 'customer'),
-  email: fc.integer({ min: 0, max: EMAILS.length - 1 }),
-  day: fc.integer({ min: 0, max: 20 }),
-}));
+const foreignArb: fc.Arbitrary<ForeignPlan> = fc.noBias(
+  fc.record({
+    kind: fc.constantFrom<ForeignKind>(
+      'gift_without_metadata',
+      'gift_unknown_slug',
+      'membership_without_metadata',
+      'membership_unknown_slug',
+      'charge',
+      'customer',
+    ),
+    email: fc.integer({ min: 0, max: EMAILS.length - 1 }),
+    day: fc.integer({ min: 0, max: 20 }),
+  }),
+);
 
 const historyPlanArb: fc.Arbitrary<HistoryPlan> = fc.record({
   journeys: fc.array(journeyArb, { minLength: 3, maxLength: 8 }),
@@ -242,7 +264,10 @@ function buildHistory(plan: HistoryPlan): History {
   const emit = (type: string, object: { object?: string } & object, created: number, previous?: Record<string, unknown>) => {
     counter += 1;
     const id = `evt_${String(counter).padStart(4, '0')}_${type.replace(/[^a-z]/g, '')}`;
-    staged.push({ event: stripeEvent(type, object, { id, created, ...(previous ? { previous_attributes: previous } : {}) }), order: counter });
+    staged.push({
+      event: stripeEvent(type, object, { id, created, ...(previous ? { previous_attributes: previous } : {}) }),
+      order: counter,
+    });
   };
 
   const payments: Record<string, ExpectedPayment> = {};
@@ -267,7 +292,17 @@ function buildHistory(plan: HistoryPlan): History {
     const customerId = `cus_${key}`;
 
     if (j.kind === 'expired') {
-      const session = checkoutSession({ id: sessionId, amount, currency, customer: null, email: null, status: 'expired', payment_status: 'unpaid', created: start - DAY, ...meta });
+      const session = checkoutSession({
+        id: sessionId,
+        amount,
+        currency,
+        customer: null,
+        email: null,
+        status: 'expired',
+        payment_status: 'unpaid',
+        created: start - DAY,
+        ...meta,
+      });
       emit('checkout.session.expired', session, start);
       sessions[sessionId] = { status: 'expired', payment_status: 'unpaid' };
       return;
@@ -283,10 +318,15 @@ function buildHistory(plan: HistoryPlan): History {
     const span = j.kind === 'membership' ? (j.renewals + 1) * period : (j.kind === 'async_gift' ? 3 * DAY : 0) + 30 * DAY;
     const failingRenewal = j.kind === 'membership' && j.failedRenewal >= 1 && j.failedRenewal <= j.renewals;
     const inFlight: [number, number] | null =
-      j.kind === 'async_gift' ? [start, start + 3 * DAY] : failingRenewal ? [start + j.failedRenewal * period, start + j.failedRenewal * period + 3 * DAY] : null;
+      j.kind === 'async_gift'
+        ? [start, start + 3 * DAY]
+        : failingRenewal
+          ? [start + j.failedRenewal * period, start + j.failedRenewal * period + 3 * DAY]
+          : null;
     const times = j.updates
       .map((u) => {
-        const [from, length] = u.window === 'in_flight' && inFlight ? [inFlight[0], Math.min(100, u.at) * (inFlight[1] - inFlight[0])] : [start, u.at * span];
+        const [from, length] =
+          u.window === 'in_flight' && inFlight ? [inFlight[0], Math.min(100, u.at) * (inFlight[1] - inFlight[0])] : [start, u.at * span];
         return from + 2 * Math.floor(length / 200) + 1; // odd seconds: never at the same time as the journey's other events
       })
       .sort((a, b) => a - b);
@@ -308,10 +348,21 @@ function buildHistory(plan: HistoryPlan): History {
     // Refunds and disputes of one charge, after its payment at `paidAt`.
     const troubles = (chargeId: string, paymentIntentId: string, paidAt: number): { refunded: number; disputeStatus: string | null } => {
       const steps: number[] =
-        j.refund === 'none' ? [] : j.refund === 'partial' ? [Math.floor(amount / 3)] : j.refund === 'full' ? [amount]
-        : j.refund === 'partial_then_full' ? [Math.floor(amount / 3), amount] : [Math.floor(amount / 3), Math.floor(amount / 3) + Math.floor(amount / 4)];
+        j.refund === 'none'
+          ? []
+          : j.refund === 'partial'
+            ? [Math.floor(amount / 3)]
+            : j.refund === 'full'
+              ? [amount]
+              : j.refund === 'partial_then_full'
+                ? [Math.floor(amount / 3), amount]
+                : [Math.floor(amount / 3), Math.floor(amount / 3) + Math.floor(amount / 4)];
       steps.forEach((refunded, i) => {
-        emit('charge.refunded', charge({ id: chargeId, payment_intent: paymentIntentId, amount, amount_refunded: refunded, currency }), paidAt + (2 + 2 * i) * DAY);
+        emit(
+          'charge.refunded',
+          charge({ id: chargeId, payment_intent: paymentIntentId, amount, amount_refunded: refunded, currency }),
+          paidAt + (2 + 2 * i) * DAY,
+        );
       });
       const refunded = steps.at(-1) ?? 0;
       // A fully refunded charge cannot be disputed.
@@ -325,7 +376,9 @@ function buildHistory(plan: HistoryPlan): History {
       if (!inquiry) emit('charge.dispute.updated', disputeOf('under_review'), openedAt + 2 * DAY, { status: 'needs_response' });
       if (j.dispute === 'under_review') return { refunded, disputeStatus: 'under_review' };
       const closed: Stripe.Dispute.Status = inquiry ? 'warning_closed' : j.dispute === 'won' ? 'won' : 'lost';
-      emit('charge.dispute.closed', disputeOf(closed), openedAt + 20 * DAY, { status: inquiry ? 'warning_needs_response' : 'under_review' });
+      emit('charge.dispute.closed', disputeOf(closed), openedAt + 20 * DAY, {
+        status: inquiry ? 'warning_needs_response' : 'under_review',
+      });
       return { refunded, disputeStatus: closed };
     };
 
@@ -335,7 +388,18 @@ function buildHistory(plan: HistoryPlan): History {
       const asyncGift = j.kind === 'async_gift';
       // The session as Checkout finished it; later events about it carry the same customer_details.
       const session = (paymentStatus: 'paid' | 'unpaid') =>
-        checkoutSession({ id: sessionId, amount, currency, customer: customerId, email: contact.email, name: contact.name, payment_status: paymentStatus, payment_intent: paymentIntentId, created: start - 600, ...meta });
+        checkoutSession({
+          id: sessionId,
+          amount,
+          currency,
+          customer: customerId,
+          email: contact.email,
+          name: contact.name,
+          payment_status: paymentStatus,
+          payment_intent: paymentIntentId,
+          created: start - 600,
+          ...meta,
+        });
       emit('checkout.session.completed', session(asyncGift ? 'unpaid' : 'paid'), start);
       timeline.observe(start);
 
@@ -352,7 +416,8 @@ function buildHistory(plan: HistoryPlan): History {
           paidAt = null;
         }
       }
-      const { refunded, disputeStatus } = paidAt !== null ? troubles(`ch_${key}`, paymentIntentId, paidAt) : { refunded: 0, disputeStatus: null };
+      const { refunded, disputeStatus } =
+        paidAt !== null ? troubles(`ch_${key}`, paymentIntentId, paidAt) : { refunded: 0, disputeStatus: null };
       sessions[sessionId] = { status: 'complete', payment_status: base === 'succeeded' ? 'paid' : 'unpaid' };
       payments[sessionId] = {
         kind: 'one_off',
@@ -377,15 +442,32 @@ function buildHistory(plan: HistoryPlan): History {
       const contact = timeline.at(start);
       emit(
         'checkout.session.completed',
-        checkoutSession({ id: sessionId, mode: 'subscription', amount, currency, customer: customerId, email: contact.email, name: contact.name, subscription: subscriptionId, created: start - 300, ...subMeta }),
+        checkoutSession({
+          id: sessionId,
+          mode: 'subscription',
+          amount,
+          currency,
+          customer: customerId,
+          email: contact.email,
+          name: contact.name,
+          subscription: subscriptionId,
+          created: start - 300,
+          ...subMeta,
+        }),
         start,
       );
       timeline.observe(start);
       sessions[sessionId] = { status: 'complete', payment_status: 'paid' };
       let statusChanges = 1;
-      emit('customer.subscription.created', sub({ status: j.createdIncomplete ? 'incomplete' : 'active', current_period_end: start + period }), start);
+      emit(
+        'customer.subscription.created',
+        sub({ status: j.createdIncomplete ? 'incomplete' : 'active', current_period_end: start + period }),
+        start,
+      );
       if (j.createdIncomplete) {
-        emit('customer.subscription.updated', sub({ status: 'active', current_period_end: start + period }), start + 2, { status: 'incomplete' });
+        emit('customer.subscription.updated', sub({ status: 'active', current_period_end: start + period }), start + 2, {
+          status: 'incomplete',
+        });
         statusChanges += 1;
       }
 
@@ -411,7 +493,11 @@ function buildHistory(plan: HistoryPlan): History {
       };
       const pay = (k: number, createdAt: number, paidAt: number) => {
         emit('invoice.paid', invoiceOf(k, createdAt, paidAt), paidAt);
-        emit('invoice_payment.paid', invoicePayment({ id: `inpay_${key}_${k}`, invoice: `in_${key}_${k}`, payment_intent: `pi_in_${key}_${k}`, amount, currency }), paidAt);
+        emit(
+          'invoice_payment.paid',
+          invoicePayment({ id: `inpay_${key}_${k}`, invoice: `in_${key}_${k}`, payment_intent: `pi_in_${key}_${k}`, amount, currency }),
+          paidAt,
+        );
         invoices.push({ id: `in_${key}_${k}`, paidAt });
       };
       pay(0, start, start);
@@ -422,13 +508,19 @@ function buildHistory(plan: HistoryPlan): History {
         const nextEnd = start + (k + 1) * period;
         if (k === j.failedRenewal) {
           emit('invoice.payment_failed', invoiceOf(k, renewAt, null), renewAt + 2);
-          emit('customer.subscription.updated', sub({ status: 'past_due', current_period_end: nextEnd }), renewAt + 4, { status: 'active' });
+          emit('customer.subscription.updated', sub({ status: 'past_due', current_period_end: nextEnd }), renewAt + 4, {
+            status: 'active',
+          });
           const retryAt = renewAt + 3 * DAY;
           pay(k, renewAt, retryAt);
-          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), retryAt + 2, { status: 'past_due' });
+          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), retryAt + 2, {
+            status: 'past_due',
+          });
           statusChanges += 2;
         } else {
-          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), renewAt, { latest_invoice: `in_${key}_${k - 1}` });
+          emit('customer.subscription.updated', sub({ status: 'active', current_period_end: nextEnd }), renewAt, {
+            latest_invoice: `in_${key}_${k - 1}`,
+          });
           pay(k, renewAt, renewAt + 2);
         }
         timeline.observe(renewAt);
@@ -439,18 +531,37 @@ function buildHistory(plan: HistoryPlan): History {
       let status = 'active';
       let cancelAtPeriodEnd = false;
       if (j.cancel === 'at_period_end' || j.cancel === 'at_period_end_then_deleted') {
-        emit('customer.subscription.updated', sub({ status: 'active', current_period_end: periodEnd, cancel_at_period_end: true, canceled_at: cancelAt }), cancelAt, {
-          cancel_at_period_end: false,
-          canceled_at: null,
-        });
+        emit(
+          'customer.subscription.updated',
+          sub({ status: 'active', current_period_end: periodEnd, cancel_at_period_end: true, canceled_at: cancelAt }),
+          cancelAt,
+          {
+            cancel_at_period_end: false,
+            canceled_at: null,
+          },
+        );
         cancelAtPeriodEnd = true;
         if (j.cancel === 'at_period_end_then_deleted') {
-          emit('customer.subscription.deleted', sub({ status: 'canceled', current_period_end: periodEnd, cancel_at_period_end: true, canceled_at: cancelAt, ended_at: periodEnd }), periodEnd);
+          emit(
+            'customer.subscription.deleted',
+            sub({
+              status: 'canceled',
+              current_period_end: periodEnd,
+              cancel_at_period_end: true,
+              canceled_at: cancelAt,
+              ended_at: periodEnd,
+            }),
+            periodEnd,
+          );
           status = 'canceled';
           statusChanges += 1;
         }
       } else if (j.cancel === 'deleted') {
-        emit('customer.subscription.deleted', sub({ status: 'canceled', current_period_end: periodEnd, canceled_at: cancelAt, ended_at: cancelAt }), cancelAt);
+        emit(
+          'customer.subscription.deleted',
+          sub({ status: 'canceled', current_period_end: periodEnd, canceled_at: cancelAt, ended_at: cancelAt }),
+          cancelAt,
+        );
         status = 'canceled';
         statusChanges += 1;
       }
@@ -487,7 +598,6 @@ function buildHistory(plan: HistoryPlan): History {
         };
       }
     }
-
   });
 
   // Supporters: one per publication and (normalised) current e-mail; its name is the name most
@@ -519,7 +629,16 @@ function buildHistory(plan: HistoryPlan): History {
     switch (f.kind) {
       case 'gift_without_metadata':
       case 'gift_unknown_slug': {
-        const session = checkoutSession({ id: `cs_${key}`, amount: 1200, customer: customerId, email, name: 'Stranger', payment_intent: `pi_${key}`, created: at - 60, publication });
+        const session = checkoutSession({
+          id: `cs_${key}`,
+          amount: 1200,
+          customer: customerId,
+          email,
+          name: 'Stranger',
+          payment_intent: `pi_${key}`,
+          created: at - 60,
+          publication,
+        });
         emit('checkout.session.completed', session, at);
         emit('charge.refunded', charge({ id: `ch_${key}`, payment_intent: `pi_${key}`, amount: 1200, amount_refunded: 1200 }), at + DAY);
         break;
@@ -527,16 +646,58 @@ function buildHistory(plan: HistoryPlan): History {
       case 'membership_without_metadata':
       case 'membership_unknown_slug': {
         const subMeta = { publication, interval: 'month' as const };
-        emit('checkout.session.completed', checkoutSession({ id: `cs_${key}`, mode: 'subscription', amount: 900, customer: customerId, email, subscription: `sub_${key}`, created: at - 60, ...subMeta }), at);
-        emit('customer.subscription.created', subscription({ id: `sub_${key}`, customer: customerId, amount: 900, start_date: at, ...subMeta }), at);
-        const inv = invoice({ id: `in_${key}`, customer: customerId, subscription: `sub_${key}`, amount: 900, email, created: at, ...subMeta });
+        emit(
+          'checkout.session.completed',
+          checkoutSession({
+            id: `cs_${key}`,
+            mode: 'subscription',
+            amount: 900,
+            customer: customerId,
+            email,
+            subscription: `sub_${key}`,
+            created: at - 60,
+            ...subMeta,
+          }),
+          at,
+        );
+        emit(
+          'customer.subscription.created',
+          subscription({ id: `sub_${key}`, customer: customerId, amount: 900, start_date: at, ...subMeta }),
+          at,
+        );
+        const inv = invoice({
+          id: `in_${key}`,
+          customer: customerId,
+          subscription: `sub_${key}`,
+          amount: 900,
+          email,
+          created: at,
+          ...subMeta,
+        });
         emit('invoice.paid', inv, at);
-        emit('invoice_payment.paid', invoicePayment({ id: `inpay_${key}`, invoice: `in_${key}`, payment_intent: `pi_${key}`, amount: 900 }), at);
-        emit('customer.subscription.deleted', subscription({ id: `sub_${key}`, customer: customerId, amount: 900, start_date: at, status: 'canceled', ended_at: at + DAY, ...subMeta }), at + DAY);
+        emit(
+          'invoice_payment.paid',
+          invoicePayment({ id: `inpay_${key}`, invoice: `in_${key}`, payment_intent: `pi_${key}`, amount: 900 }),
+          at,
+        );
+        emit(
+          'customer.subscription.deleted',
+          subscription({
+            id: `sub_${key}`,
+            customer: customerId,
+            amount: 900,
+            start_date: at,
+            status: 'canceled',
+            ended_at: at + DAY,
+            ...subMeta,
+          }),
+          at + DAY,
+        );
         break;
       }
       case 'charge': {
-        const disputeOf = (status: Stripe.Dispute.Status) => dispute({ id: `dp_${key}`, charge: `ch_${key}`, payment_intent: `pi_${key}`, amount: 700, status });
+        const disputeOf = (status: Stripe.Dispute.Status) =>
+          dispute({ id: `dp_${key}`, charge: `ch_${key}`, payment_intent: `pi_${key}`, amount: 700, status });
         emit('charge.refunded', charge({ id: `ch_${key}`, payment_intent: `pi_${key}`, amount: 1400, amount_refunded: 700 }), at);
         emit('charge.dispute.created', disputeOf('needs_response'), at + DAY);
         emit('charge.dispute.closed', disputeOf('lost'), at + 3 * DAY);
@@ -710,7 +871,10 @@ async function snapshot() {
     .leftJoin('supporters as s', 's.id', 'c.supporter_id')
     .select(['c.id', 'pub.slug as publication', 'c.email', 'c.name', 's.email as supporter_email'])
     .execute();
-  const events = await db().selectFrom('stripe_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const events = await db()
+    .selectFrom('stripe_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return {
     supporters: sorted(supporters),
     payments: sorted(payments),
@@ -737,7 +901,9 @@ async function deliverAll(events: Stripe.Event[]): Promise<void> {
  * applying what is there at each cut, concurrently: batch boundaries fall at random places in the history.
  */
 async function deliverToInbox(events: Stripe.Event[], order: DeliveryOrder): Promise<void> {
-  const appliers = order.batchSizes.map((batchSize) => createWebhookApplier({ db: db(), logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0, batchSize }));
+  const appliers = order.batchSizes.map((batchSize) =>
+    createWebhookApplier({ db: db(), logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0, batchSize }),
+  );
   const applyAll = () => settleInbox(db(), appliers);
   const cuts = new Set(order.cuts);
   for (const [i, event] of events.entries()) {
@@ -766,7 +932,10 @@ function checkAgainstHistory(state: Snapshot, expected: Expected): void {
   for (const [subscriptionId, want] of Object.entries(expected.memberships)) {
     const { status_changes, ...row } = want;
     expect(memberships[subscriptionId], `membership ${subscriptionId}`).toMatchObject(row);
-    expect(state.membership_status_changes.filter((h) => h.subscription_id === subscriptionId), `status history of ${subscriptionId}`).toHaveLength(status_changes);
+    expect(
+      state.membership_status_changes.filter((h) => h.subscription_id === subscriptionId),
+      `status history of ${subscriptionId}`,
+    ).toHaveLength(status_changes);
   }
 
   const sessions = byKey(state.checkout_sessions, 'id');
@@ -774,7 +943,13 @@ function checkAgainstHistory(state: Snapshot, expected: Expected): void {
   for (const [id, want] of Object.entries(expected.sessions)) expect(sessions[id], `session ${id}`).toMatchObject(want);
 
   // Foreign objects leave no trace outside the Stripe mirror.
-  const domain = JSON.stringify([state.supporters, state.payments, state.memberships, state.checkout_sessions, state.membership_status_changes]);
+  const domain = JSON.stringify([
+    state.supporters,
+    state.payments,
+    state.memberships,
+    state.checkout_sessions,
+    state.membership_status_changes,
+  ]);
   for (const id of expected.foreignIds) expect(domain.includes(`"${id}"`), `${id} must not be recorded`).toBe(false);
 }
 
@@ -830,14 +1005,26 @@ describe('webhook delivery order', () => {
       const { events, expected } = buildHistory(plan);
       for (const e of events) seen.add(e.type);
       for (const p of Object.values(expected.payments)) seen.add(`payment:${p.status}`).add(`currency:${p.currency}`);
-      for (const m of Object.values(expected.memberships)) seen.add(`membership:${m.status}${m.cancel_at_period_end ? ':cancel_at_period_end' : ''}`);
+      for (const m of Object.values(expected.memberships))
+        seen.add(`membership:${m.status}${m.cancel_at_period_end ? ':cancel_at_period_end' : ''}`);
       const byCustomer = new Map<string, Set<string>>();
-      for (const p of Object.values(expected.payments)) byCustomer.set(p.supporter_email, (byCustomer.get(p.supporter_email) ?? new Set()).add(p.customer_id));
+      for (const p of Object.values(expected.payments))
+        byCustomer.set(p.supporter_email, (byCustomer.get(p.supporter_email) ?? new Set()).add(p.customer_id));
       if ([...byCustomer.values()].some((ids) => ids.size > 1)) seen.add('one supporter, several customers');
-      if (events.some((e) => e.type === 'charge.refunded' && events.filter((o) => o.type === 'charge.refunded' && (o.data.object as Stripe.Charge).id === (e.data.object as Stripe.Charge).id).length > 1)) {
+      if (
+        events.some(
+          (e) =>
+            e.type === 'charge.refunded' &&
+            events.filter(
+              (o) => o.type === 'charge.refunded' && (o.data.object as Stripe.Charge).id === (e.data.object as Stripe.Charge).id,
+            ).length > 1,
+        )
+      ) {
         seen.add('two refunds of one charge');
       }
-      const emailChanges = events.filter((e) => e.type === 'customer.updated' && (e.data.previous_attributes as { email?: string } | undefined)?.email);
+      const emailChanges = events.filter(
+        (e) => e.type === 'customer.updated' && (e.data.previous_attributes as { email?: string } | undefined)?.email,
+      );
       if (emailChanges.length > 0) seen.add('e-mail change');
       if (expected.foreignIds.length > 0) seen.add('foreign');
       const staleCopiesInFlight = plan.journeys.some(
@@ -846,7 +1033,8 @@ describe('webhook delivery order', () => {
           j.updates.some((u) => u.window === 'in_flight' && (u.email !== null || u.name !== null)),
       );
       if (staleCopiesInFlight) seen.add('details changed while an older copy is in flight');
-      if (expected.supporters.length < new Set(Object.values(expected.payments).map((p) => p.customer_id)).size) seen.add('fewer supporters than customers');
+      if (expected.supporters.length < new Set(Object.values(expected.payments).map((p) => p.customer_id)).size)
+        seen.add('fewer supporters than customers');
     }
     for (const feature of [
       'checkout.session.completed',
@@ -899,22 +1087,97 @@ describe('concurrent delivery', () => {
   function burstEvents(): Stripe.Event[] {
     const at = T0 + 10 * DAY;
     return [
-      stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_c_gift', amount: 4000, customer: 'cus_c_gift', email: 'Corinna@Example.com', name: 'Corinna', payment_intent: 'pi_c_gift', created: at - 60, ...meta }), { id: 'evt_c01', created: at }),
-      stripeEvent('charge.refunded', charge({ id: 'ch_c_gift', payment_intent: 'pi_c_gift', amount: 4000, amount_refunded: 1500 }), { id: 'evt_c02', created: at + 10 }),
-      stripeEvent('charge.refunded', charge({ id: 'ch_c_gift', payment_intent: 'pi_c_gift', amount: 4000, amount_refunded: 2500 }), { id: 'evt_c03', created: at + 20 }),
       stripeEvent(
         'checkout.session.completed',
-        checkoutSession({ id: 'cs_c_member', mode: 'subscription', amount: 800, customer: 'cus_c_member', email: 'corinna.b@example.com', name: 'Corinna B', subscription: 'sub_c', created: at - 30, ...meta, interval: 'month' }),
+        checkoutSession({
+          id: 'cs_c_gift',
+          amount: 4000,
+          customer: 'cus_c_gift',
+          email: 'Corinna@Example.com',
+          name: 'Corinna',
+          payment_intent: 'pi_c_gift',
+          created: at - 60,
+          ...meta,
+        }),
+        { id: 'evt_c01', created: at },
+      ),
+      stripeEvent('charge.refunded', charge({ id: 'ch_c_gift', payment_intent: 'pi_c_gift', amount: 4000, amount_refunded: 1500 }), {
+        id: 'evt_c02',
+        created: at + 10,
+      }),
+      stripeEvent('charge.refunded', charge({ id: 'ch_c_gift', payment_intent: 'pi_c_gift', amount: 4000, amount_refunded: 2500 }), {
+        id: 'evt_c03',
+        created: at + 20,
+      }),
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({
+          id: 'cs_c_member',
+          mode: 'subscription',
+          amount: 800,
+          customer: 'cus_c_member',
+          email: 'corinna.b@example.com',
+          name: 'Corinna B',
+          subscription: 'sub_c',
+          created: at - 30,
+          ...meta,
+          interval: 'month',
+        }),
         { id: 'evt_c04', created: at + 30 },
       ),
-      stripeEvent('customer.subscription.created', subscription({ id: 'sub_c', customer: 'cus_c_member', amount: 800, start_date: at + 30, ...meta, interval: 'month' }), { id: 'evt_c05', created: at + 30 }),
-      stripeEvent('invoice.paid', invoice({ id: 'in_c', customer: 'cus_c_member', subscription: 'sub_c', amount: 800, email: 'corinna.b@example.com', name: 'Corinna B', billing_reason: 'subscription_create', created: at + 30, ...meta, interval: 'month' }), { id: 'evt_c06', created: at + 30 }),
-      stripeEvent('invoice_payment.paid', invoicePayment({ id: 'inpay_c', invoice: 'in_c', payment_intent: 'pi_in_c', amount: 800 }), { id: 'evt_c07', created: at + 30 }),
-      stripeEvent('charge.refunded', charge({ id: 'ch_in_c', payment_intent: 'pi_in_c', amount: 800, amount_refunded: 800 }), { id: 'evt_c08', created: at + 40 }),
-      stripeEvent('charge.dispute.created', dispute({ id: 'dp_c', charge: 'ch_c_gift', payment_intent: 'pi_c_gift', amount: 1500, status: 'needs_response' }), { id: 'evt_c09', created: at + 50 }),
+      stripeEvent(
+        'customer.subscription.created',
+        subscription({ id: 'sub_c', customer: 'cus_c_member', amount: 800, start_date: at + 30, ...meta, interval: 'month' }),
+        { id: 'evt_c05', created: at + 30 },
+      ),
+      stripeEvent(
+        'invoice.paid',
+        invoice({
+          id: 'in_c',
+          customer: 'cus_c_member',
+          subscription: 'sub_c',
+          amount: 800,
+          email: 'corinna.b@example.com',
+          name: 'Corinna B',
+          billing_reason: 'subscription_create',
+          created: at + 30,
+          ...meta,
+          interval: 'month',
+        }),
+        { id: 'evt_c06', created: at + 30 },
+      ),
+      stripeEvent('invoice_payment.paid', invoicePayment({ id: 'inpay_c', invoice: 'in_c', payment_intent: 'pi_in_c', amount: 800 }), {
+        id: 'evt_c07',
+        created: at + 30,
+      }),
+      stripeEvent('charge.refunded', charge({ id: 'ch_in_c', payment_intent: 'pi_in_c', amount: 800, amount_refunded: 800 }), {
+        id: 'evt_c08',
+        created: at + 40,
+      }),
+      stripeEvent(
+        'charge.dispute.created',
+        dispute({ id: 'dp_c', charge: 'ch_c_gift', payment_intent: 'pi_c_gift', amount: 1500, status: 'needs_response' }),
+        { id: 'evt_c09', created: at + 50 },
+      ),
       // The member changes to the gift's e-mail: both customers are now one supporter.
-      stripeEvent('customer.updated', customer({ id: 'cus_c_member', email: 'corinna@example.com', name: 'Corinna Bianchi' }), { id: 'evt_c10', created: at + 61 }, ),
-      stripeEvent('customer.subscription.updated', subscription({ id: 'sub_c', customer: 'cus_c_member', amount: 800, start_date: at + 30, cancel_at_period_end: true, canceled_at: at + 70, ...meta, interval: 'month' }), { id: 'evt_c11', created: at + 70, previous_attributes: { cancel_at_period_end: false } }),
+      stripeEvent('customer.updated', customer({ id: 'cus_c_member', email: 'corinna@example.com', name: 'Corinna Bianchi' }), {
+        id: 'evt_c10',
+        created: at + 61,
+      }),
+      stripeEvent(
+        'customer.subscription.updated',
+        subscription({
+          id: 'sub_c',
+          customer: 'cus_c_member',
+          amount: 800,
+          start_date: at + 30,
+          cancel_at_period_end: true,
+          canceled_at: at + 70,
+          ...meta,
+          interval: 'month',
+        }),
+        { id: 'evt_c11', created: at + 70, previous_attributes: { cancel_at_period_end: false } },
+      ),
     ];
   }
 
@@ -934,7 +1197,10 @@ describe('concurrent delivery', () => {
       await resetData(db());
       // Ten copies of the gift's completion, two of everything else, interleaved differently each round.
       const burst = [...Array.from({ length: 10 }, () => events[0]!), ...events.slice(1).flatMap((e) => [e, e])];
-      const shuffled = fc.sample(fc.shuffledSubarray(burst, { minLength: burst.length, maxLength: burst.length }), { numRuns: 1, seed: round })[0]!;
+      const shuffled = fc.sample(fc.shuffledSubarray(burst, { minLength: burst.length, maxLength: burst.length }), {
+        numRuns: 1,
+        seed: round,
+      })[0]!;
       const responses = await Promise.all(shuffled.map((e) => deliver(t.app, e).then((res) => ({ id: e.id, res }))));
       for (const { id, res } of responses) expect(res.status, `${id}: ${JSON.stringify(res.body)}`).toBe(200);
       const giftResponses = responses.filter((r) => r.id === 'evt_c01');

@@ -16,7 +16,23 @@ const NOW = new Date('2026-11-28T23:30:00Z');
 
 /** A session as POST /api/checkout records it, before its webhook. */
 function openSession(id: string, interval: 'once' | 'month' | 'year', amount: number) {
-  return { id, publication_id: 1, article_url: 'https://news.example/story', variant: null, amount, currency: 'eur', interval, locale: null, status: 'open' as const, payment_status: 'unpaid', customer_id: null, payment_intent_id: null, subscription_id: null, completed_at: null, expired_at: null };
+  return {
+    id,
+    publication_id: 1,
+    article_url: 'https://news.example/story',
+    variant: null,
+    amount,
+    currency: 'eur',
+    interval,
+    locale: null,
+    status: 'open' as const,
+    payment_status: 'unpaid',
+    customer_id: null,
+    payment_intent_id: null,
+    subscription_id: null,
+    completed_at: null,
+    expired_at: null,
+  };
 }
 /** GET /api/widget/<path> again until `changed` holds (a publication change is announced by NOTIFY). */
 async function configOnceChanged(path: string, changed: (body: any) => boolean) {
@@ -29,7 +45,10 @@ async function configOnceChanged(path: string, changed: (body: any) => boolean) 
 }
 
 const recordCheckout = (id: string, interval: 'once' | 'month' | 'year', amount: number) =>
-  t.database.db.insertInto('checkout_sessions').values(openSession(id, interval, amount)).execute();
+  t.database.db
+    .insertInto('checkout_sessions')
+    .values(openSession(id, interval, amount))
+    .execute();
 const bundleDir = mkdtempSync(path.join(tmpdir(), 'favour-widget-'));
 const bundlePath = path.join(bundleDir, 'widget.js');
 writeFileSync(bundlePath, '(()=>{window.favour={version:"test"}})();');
@@ -70,7 +89,12 @@ describe('GET /api/widget/:publication', () => {
       donate_url: `${TEST_PUBLIC_URL}/donate/demo?lang=it`,
     });
     expect(res.body.strings.donate).toBe('Dona');
-    expect(res.body.currencies.eur).toEqual({ min: 100, max: 1_000_000, exponent: 2, presets: { once: [500, 1000, 2500], month: [300, 500, 1000], year: [3000, 5000, 10000] } });
+    expect(res.body.currencies.eur).toEqual({
+      min: 100,
+      max: 1_000_000,
+      exponent: 2,
+      presets: { once: [500, 1000, 2500], month: [300, 500, 1000], year: [3000, 5000, 10000] },
+    });
     const again = await request(t.app).get('/api/widget/demo?lang=it').set('If-None-Match', res.headers.etag!);
     expect(again.status).toBe(304);
   });
@@ -162,10 +186,16 @@ describe('POST /api/events', () => {
       .execute()
       .then((rows) => rows.map((r) => ({ ...r, impressions: Number(r.impressions), clicks: Number(r.clicks) })));
   const beacon = (body: unknown, type = 'text/plain;charset=UTF-8') =>
-    request(t.app).post('/api/events').set('content-type', type).set('Origin', 'https://news.example').send(typeof body === 'string' ? body : JSON.stringify(body));
+    request(t.app)
+      .post('/api/events')
+      .set('content-type', type)
+      .set('Origin', 'https://news.example')
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
 
   it('counts impressions and clicks per day, article and variant, without storing anything about the reader', async () => {
-    await changePublication(t.database.db, 'demo', { widget: widgetSettingsSchema.parse({ variants: [{ id: 'b', weight: 1, copy: {} }] }) });
+    await changePublication(t.database.db, 'demo', {
+      widget: widgetSettingsSchema.parse({ variants: [{ id: 'b', weight: 1, copy: {} }] }),
+    });
     await configOnceChanged('demo', (body) => body.variants.length === 1);
     const base = { publication: 'demo', article_url: 'https://news.example/story?utm_source=x#comments' };
     for (const body of [
@@ -188,14 +218,22 @@ describe('POST /api/events', () => {
     expect(columns.sort()).toEqual(['article_url', 'checkouts', 'clicks', 'day', 'impressions', 'paid', 'publication_id', 'variant']);
   });
 
-  it('refuses beacons from a page that is not one of the publication\'s sites, and counts none', async () => {
+  it("refuses beacons from a page that is not one of the publication's sites, and counts none", async () => {
     const before = await counters();
     const event = JSON.stringify({ publication: 'demo', type: 'impression', article_url: 'https://news.example/story', variant: 'b' });
-    const evil = await request(t.app).post('/api/events').set('content-type', 'text/plain').set('Origin', 'https://evil.example').send(event);
+    const evil = await request(t.app)
+      .post('/api/events')
+      .set('content-type', 'text/plain')
+      .set('Origin', 'https://evil.example')
+      .send(event);
     expect(evil.status).toBe(403);
     expect(evil.body.error.code).toBe('origin_not_allowed');
     // Another publication's site is not this one's either.
-    const other = await request(t.app).post('/api/events').set('content-type', 'text/plain').set('Origin', 'https://favore.example').send(event);
+    const other = await request(t.app)
+      .post('/api/events')
+      .set('content-type', 'text/plain')
+      .set('Origin', 'https://favore.example')
+      .send(event);
     expect(other.status).toBe(403);
     expect(await counters()).toEqual(before);
     // No Origin at all (a server-side call, an old browser) is counted as before.
@@ -210,17 +248,41 @@ describe('POST /api/events', () => {
       .send({ publication: 'italia', type: 'impression', article_url: 'https://favore.example/pezzo' });
     expect(res.status).toBe(202);
     await widgetCountersOf(t.app).flush();
-    const row = await t.database.db.selectFrom('widget_daily_counters').select('day').where('article_url', '=', 'https://favore.example/pezzo').executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('widget_daily_counters')
+      .select('day')
+      .where('article_url', '=', 'https://favore.example/pezzo')
+      .executeTakeFirstOrThrow();
     expect(row.day).toBe('2026-11-29'); // 00:30 in Rome
   });
 
   it.each([
-    ['an article on another site', { publication: 'demo', type: 'impression', article_url: 'https://evil.example/x' }, 400, 'invalid_article_url'],
-    ['an unknown publication', { publication: 'nope', type: 'impression', article_url: 'https://news.example/x' }, 404, 'unknown_publication'],
+    [
+      'an article on another site',
+      { publication: 'demo', type: 'impression', article_url: 'https://evil.example/x' },
+      400,
+      'invalid_article_url',
+    ],
+    [
+      'an unknown publication',
+      { publication: 'nope', type: 'impression', article_url: 'https://news.example/x' },
+      404,
+      'unknown_publication',
+    ],
     ['an unknown event type', { publication: 'demo', type: 'purchase', article_url: 'https://news.example/x' }, 400, 'invalid_request'],
-    ['an extra field', { publication: 'demo', type: 'click', article_url: 'https://news.example/x', ip: '1.2.3.4' }, 400, 'invalid_request'],
+    [
+      'an extra field',
+      { publication: 'demo', type: 'click', article_url: 'https://news.example/x', ip: '1.2.3.4' },
+      400,
+      'invalid_request',
+    ],
     ['malformed JSON', '{"publication":', 400, 'invalid_json'],
-    ['an oversized body', JSON.stringify({ publication: 'demo', type: 'click', article_url: 'https://news.example/' + 'x'.repeat(3000) }), 413, 'payload_too_large'],
+    [
+      'an oversized body',
+      JSON.stringify({ publication: 'demo', type: 'click', article_url: 'https://news.example/' + 'x'.repeat(3000) }),
+      413,
+      'payload_too_large',
+    ],
   ])('rejects %s without counting it', async (_name, body, status, code) => {
     const before = await counters();
     const res = await beacon(body);
@@ -233,7 +295,10 @@ describe('POST /api/events', () => {
     const limited = await createTestApp({ rateLimits: { eventsPerIp: memoryRateLimit(2, 60) } });
     try {
       const send = () =>
-        request(limited.app).post('/api/events').set('content-type', 'text/plain').send(JSON.stringify({ publication: 'demo', type: 'impression', article_url: 'https://news.example/x' }));
+        request(limited.app)
+          .post('/api/events')
+          .set('content-type', 'text/plain')
+          .send(JSON.stringify({ publication: 'demo', type: 'impression', article_url: 'https://news.example/x' }));
       expect((await send()).status).toBe(202);
       expect((await send()).status).toBe(202);
       const third = await send();
@@ -257,7 +322,10 @@ describe('CORS on the widget endpoints', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://www.news.example');
     expect(allowed.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/i);
 
-    const denied = await request(t.app).options('/api/checkout').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const denied = await request(t.app)
+      .options('/api/checkout')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -295,13 +363,21 @@ describe('hosted pages', () => {
     nock(STRIPE_TEST_HOST)
       .post('/v1/checkout/sessions', (b) => ((body = new URLSearchParams(b as unknown as string)), true))
       .reply(200, { id: 'cs_test_other', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_other' });
-    const res = await request(t.app)
-      .post('/api/checkout')
-      .type('form')
-      .send({ publication: 'demo', currency: 'eur', interval: 'once', article_url: 'https://news.example/story', amount: '500', other_amount: '12,50', locale: 'it' });
+    const res = await request(t.app).post('/api/checkout').type('form').send({
+      publication: 'demo',
+      currency: 'eur',
+      interval: 'once',
+      article_url: 'https://news.example/story',
+      amount: '500',
+      other_amount: '12,50',
+      locale: 'it',
+    });
     expect(res.status).toBe(303);
     expect(body!.get('line_items[0][price_data][unit_amount]')).toBe('1250');
-    const bad = await request(t.app).post('/api/checkout').type('form').send({ publication: 'demo', currency: 'eur', interval: 'once', article_url: 'https://news.example/story', other_amount: 'lots' });
+    const bad = await request(t.app)
+      .post('/api/checkout')
+      .type('form')
+      .send({ publication: 'demo', currency: 'eur', interval: 'once', article_url: 'https://news.example/story', other_amount: 'lots' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_amount', field: 'other_amount' });
   });
@@ -311,7 +387,19 @@ describe('hosted pages', () => {
     const stripeSession = nock(STRIPE_TEST_HOST)
       .get('/v1/checkout/sessions/cs_test_member')
       .once()
-      .reply(200, checkoutSession({ id: 'cs_test_member', mode: 'subscription', amount: 700, customer: 'cus_member', subscription: 'sub_member', publication: 'demo', article_url: 'https://news.example/story', interval: 'month' }));
+      .reply(
+        200,
+        checkoutSession({
+          id: 'cs_test_member',
+          mode: 'subscription',
+          amount: 700,
+          customer: 'cus_member',
+          subscription: 'sub_member',
+          publication: 'demo',
+          article_url: 'https://news.example/story',
+          interval: 'month',
+        }),
+      );
     const res = await request(t.app).get('/thanks?session_id=cs_test_member');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -331,7 +419,11 @@ describe('hosted pages', () => {
     const refused = await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_test_member' });
     expect(refused.status).toBe(403);
     expect(refused.text).toContain('only in the browser that paid');
-    const forged = await request(t.app).post('/billing-portal').set('Cookie', `favour_portal_pass=${'A'.repeat(43)}`).type('form').send({ session_id: 'cs_test_member' });
+    const forged = await request(t.app)
+      .post('/billing-portal')
+      .set('Cookie', `favour_portal_pass=${'A'.repeat(43)}`)
+      .type('form')
+      .send({ session_id: 'cs_test_member' });
     expect(forged.status).toBe(403);
     expect(stripeSession.isDone()).toBe(true); // asked once: the views above came within seconds
 
@@ -350,15 +442,50 @@ describe('hosted pages', () => {
     let now = NOW;
     const later = await createTestApp({ now: () => now });
     try {
-      await later.database.db.insertInto('checkout_sessions').values(openSession('cs_test_late', 'year', 5000)).execute();
+      await later.database.db
+        .insertInto('checkout_sessions')
+        .values(openSession('cs_test_late', 'year', 5000))
+        .execute();
       nock(STRIPE_TEST_HOST)
         .get('/v1/checkout/sessions/cs_test_late')
-        .reply(200, checkoutSession({ id: 'cs_test_late', mode: 'subscription', amount: 5000, customer: 'cus_late', subscription: 'sub_late', publication: 'demo', article_url: 'https://news.example/story', interval: 'year' }));
+        .reply(
+          200,
+          checkoutSession({
+            id: 'cs_test_late',
+            mode: 'subscription',
+            amount: 5000,
+            customer: 'cus_late',
+            subscription: 'sub_late',
+            publication: 'demo',
+            article_url: 'https://news.example/story',
+            interval: 'year',
+          }),
+        );
       const res = await request(later.app).get('/thanks?session_id=cs_test_late');
       const cookie = String(res.headers['set-cookie']).split(';')[0]!;
       now = new Date(NOW.getTime() + 61 * 60_000);
-      await deliver(later.app, stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_test_late', mode: 'subscription', amount: 5000, customer: 'cus_late', subscription: 'sub_late', publication: 'demo', article_url: 'https://news.example/story', interval: 'year' }), { id: 'evt_late' }));
-      const portal = await request(later.app).post('/billing-portal').set('Cookie', cookie).type('form').send({ session_id: 'cs_test_late' });
+      await deliver(
+        later.app,
+        stripeEvent(
+          'checkout.session.completed',
+          checkoutSession({
+            id: 'cs_test_late',
+            mode: 'subscription',
+            amount: 5000,
+            customer: 'cus_late',
+            subscription: 'sub_late',
+            publication: 'demo',
+            article_url: 'https://news.example/story',
+            interval: 'year',
+          }),
+          { id: 'evt_late' },
+        ),
+      );
+      const portal = await request(later.app)
+        .post('/billing-portal')
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ session_id: 'cs_test_late' });
       expect(portal.status).toBe(403);
     } finally {
       await later.close();
@@ -367,12 +494,42 @@ describe('hosted pages', () => {
 
   it('uses the membership period end once the webhooks have arrived, and offers no portal for one-off gifts', async () => {
     const periodEnd = Math.floor(NOW.getTime() / 1000) + 20 * 86_400;
-    await deliver(t.app, stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_m2', mode: 'subscription', amount: 500, customer: 'cus_m2', subscription: 'sub_m2', publication: 'demo', article_url: 'https://news.example/s', interval: 'month' }), { id: 'evt_m2a' }));
-    await deliver(t.app, stripeEvent('customer.subscription.created', subscription({ id: 'sub_m2', customer: 'cus_m2', publication: 'demo', current_period_end: periodEnd }), { id: 'evt_m2b' }));
+    await deliver(
+      t.app,
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({
+          id: 'cs_m2',
+          mode: 'subscription',
+          amount: 500,
+          customer: 'cus_m2',
+          subscription: 'sub_m2',
+          publication: 'demo',
+          article_url: 'https://news.example/s',
+          interval: 'month',
+        }),
+        { id: 'evt_m2a' },
+      ),
+    );
+    await deliver(
+      t.app,
+      stripeEvent(
+        'customer.subscription.created',
+        subscription({ id: 'sub_m2', customer: 'cus_m2', publication: 'demo', current_period_end: periodEnd }),
+        { id: 'evt_m2b' },
+      ),
+    );
     const member = await request(t.app).get('/thanks?session_id=cs_m2');
     expect(member.text).toContain(`favour-until=${periodEnd}`);
 
-    await deliver(t.app, stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_g2', amount: 1500, publication: 'demo', article_url: 'https://news.example/s' }), { id: 'evt_g2' }));
+    await deliver(
+      t.app,
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({ id: 'cs_g2', amount: 1500, publication: 'demo', article_url: 'https://news.example/s' }),
+        { id: 'evt_g2' },
+      ),
+    );
     const gift = await request(t.app).get('/thanks?session_id=cs_g2&lang=sr-Cyrl');
     expect(gift.text).toContain('Хвала!');
     expect(gift.text).not.toContain('/billing-portal');
@@ -382,7 +539,9 @@ describe('hosted pages', () => {
   });
 
   it('shows a generic thank-you for a session favour did not create, without asking Stripe', async () => {
-    const asked = nock(STRIPE_TEST_HOST).get(/\/v1\/checkout\/sessions\/.*/).reply(404, { error: { type: 'invalid_request_error', message: 'No such session' } });
+    const asked = nock(STRIPE_TEST_HOST)
+      .get(/\/v1\/checkout\/sessions\/.*/)
+      .reply(404, { error: { type: 'invalid_request_error', message: 'No such session' } });
     for (let i = 0; i < 40; i++) {
       const res = await request(t.app).get(`/thanks?session_id=cs_test_unknown${i}`);
       expect(res.status).toBe(200);

@@ -24,18 +24,37 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset (as in a copied .env.example)', () => {
-    expect(loadConfig({ DATABASE_URL: '', STRIPE_SECRET_KEY: '  ', PORT: '' })).toMatchObject({ databaseUrl: undefined, stripeSecretKey: undefined, port: 3000 });
+    expect(loadConfig({ DATABASE_URL: '', STRIPE_SECRET_KEY: '  ', PORT: '' })).toMatchObject({
+      databaseUrl: undefined,
+      stripeSecretKey: undefined,
+      port: 3000,
+    });
   });
 
   it('splits STRIPE_API_URL into host, port and protocol for the SDK', () => {
-    expect(loadConfig({ STRIPE_API_URL: 'http://127.0.0.1:12111' }).stripeApi).toEqual({ host: '127.0.0.1', port: 12111, protocol: 'http' });
-    expect(loadConfig({ STRIPE_API_URL: 'https://stripe.internal' }).stripeApi).toEqual({ host: 'stripe.internal', port: 443, protocol: 'https' });
+    expect(loadConfig({ STRIPE_API_URL: 'http://127.0.0.1:12111' }).stripeApi).toEqual({
+      host: '127.0.0.1',
+      port: 12111,
+      protocol: 'http',
+    });
+    expect(loadConfig({ STRIPE_API_URL: 'https://stripe.internal' }).stripeApi).toEqual({
+      host: 'stripe.internal',
+      port: 443,
+      protocol: 'https',
+    });
   });
 
   it('names every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', STRIPE_SECRET_KEY: 'pk_test_123', STRIPE_WEBHOOK_SECRET: 'nope', LOG_LEVEL: 'loud', PUBLIC_URL: 'ftp://x' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        STRIPE_SECRET_KEY: 'pk_test_123',
+        STRIPE_WEBHOOK_SECRET: 'nope',
+        LOG_LEVEL: 'loud',
+        PUBLIC_URL: 'ftp://x',
+      });
     } catch (err) {
       error = err;
     }

@@ -22,9 +22,11 @@ export interface ChartSpec {
   locale: string | undefined;
 }
 
-const css = (name: string, fallback: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+const css = (name: string, fallback: string): string =>
+  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 const seconds = (day: string): number => Date.parse(`${day}T00:00:00Z`) / 1000;
-const utcFormat = (locale: string | undefined, options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, { timeZone: 'UTC', ...options });
+const utcFormat = (locale: string | undefined, options: Intl.DateTimeFormatOptions) =>
+  new Intl.DateTimeFormat(locale, { timeZone: 'UTC', ...options });
 
 export class LineChart {
   private plot: uPlot | undefined;
@@ -127,14 +129,12 @@ export class LineChart {
           // Counts of people come in whole steps; money in any nice step.
           ...(money ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] }),
           // One currency: its symbol on the axis. Several: plain numbers (each line is in its own currency).
-          values: (_u, splits) => splits.map((v) => (money && spec.series.length === 1 ? formatMoneyCompact(v, money, locale) : formatCountCompact(v, locale))),
+          values: (_u, splits) =>
+            splits.map((v) => (money && spec.series.length === 1 ? formatMoneyCompact(v, money, locale) : formatCountCompact(v, locale))),
         },
       ],
     };
-    const data: uPlot.AlignedData = [
-      xs,
-      ...spec.series.map((s) => s.values.map((v) => (s.currency ? toMajor(v, s.currency) : v))),
-    ];
+    const data: uPlot.AlignedData = [xs, ...spec.series.map((s) => s.values.map((v) => (s.currency ? toMajor(v, s.currency) : v)))];
     this.plot = new uPlot(options, data, this.container);
   }
 

@@ -39,17 +39,29 @@ interface Tagged {
 function tagged(t: Tagged, text: string): HTMLElement {
   return h(
     t.tag ?? 'span',
-    { 'data-metric': t.metric, 'data-currency': t.currency, 'data-value': t.value === null ? '' : String(t.value), class: 'num', ...t.attrs },
+    {
+      'data-metric': t.metric,
+      'data-currency': t.currency,
+      'data-value': t.value === null ? '' : String(t.value),
+      class: 'num',
+      ...t.attrs,
+    },
     text,
   );
 }
 
-export const moneyEl = (t: Tagged & { currency: string; value: number }, locale?: string): HTMLElement => tagged(t, formatMoney(t.value, t.currency, locale));
+export const moneyEl = (t: Tagged & { currency: string; value: number }, locale?: string): HTMLElement =>
+  tagged(t, formatMoney(t.value, t.currency, locale));
 export const countEl = (t: Tagged & { value: number }, locale?: string): HTMLElement => tagged(t, formatCount(t.value, locale));
 export const rateEl = (t: Tagged & { value: number | null }, locale?: string): HTMLElement => tagged(t, formatRate(t.value, locale));
 
 /** A table with a caption and column headers (scope=col); rows bring their own th scope=row. */
-export function table(caption: string, columns: { label: string; numeric?: boolean }[], rows: HTMLTableRowElement[], emptyText: string): HTMLTableElement {
+export function table(
+  caption: string,
+  columns: { label: string; numeric?: boolean }[],
+  rows: HTMLTableRowElement[],
+  emptyText: string,
+): HTMLTableElement {
   const body = rows.length
     ? h('tbody', null, rows)
     : h('tbody', null, h('tr', null, h('td', { colspan: columns.length, class: 'empty' }, emptyText)));
@@ -57,7 +69,15 @@ export function table(caption: string, columns: { label: string; numeric?: boole
     'table',
     { class: 'data' },
     h('caption', null, caption),
-    h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'n' : null }, c.label)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'n' : null }, c.label)),
+      ),
+    ),
     body,
   );
 }
@@ -74,7 +94,9 @@ export function moneyList(metric: string, amounts: Record<string, number | null>
     'span',
     { class: 'stack' },
     entries.map(([currency, value]) =>
-      value === null ? h('span', { 'data-metric': metric, 'data-currency': currency, 'data-value': '', hidden: true }) : moneyEl({ metric, currency, value }, locale),
+      value === null
+        ? h('span', { 'data-metric': metric, 'data-currency': currency, 'data-value': '', hidden: true })
+        : moneyEl({ metric, currency, value }, locale),
     ),
     shown.length ? null : h('span', { class: 'muted', title: entries.length ? 'No impressions to divide by' : 'Nothing paid' }, '—'),
   );

@@ -2,7 +2,24 @@
 
 // The same sets as src/money/currency.ts (Stripe's zero- and three-decimal currencies): /summary sends
 // integer minor units without exponents, so the dashboard needs them to show major units.
-export const ZERO_DECIMAL: ReadonlySet<string> = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+export const ZERO_DECIMAL: ReadonlySet<string> = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
 export const THREE_DECIMAL: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 
 /** How many minor units make one major unit, as a power of ten (eur → 2, jpy → 0, kwd → 3). */
@@ -32,19 +49,30 @@ function numberFormat(locale: string | undefined, options: Intl.NumberFormatOpti
 /** Minor units as money with all of the currency's decimals: 10700 eur → "€107.00", 3000 jpy → "¥3,000". */
 export function formatMoney(minor: number, currency: string, locale?: string): string {
   const digits = exponentOf(currency);
-  return numberFormat(locale, { style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits }).format(toMajor(minor, currency));
+  return numberFormat(locale, {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(toMajor(minor, currency));
 }
 
 /** Major units, short, for chart axes: 12500 → "€12.5K". */
 export function formatMoneyCompact(major: number, currency: string, locale?: string): string {
-  return numberFormat(locale, { style: 'currency', currency: currency.toUpperCase(), notation: 'compact', maximumFractionDigits: 1 }).format(major);
+  return numberFormat(locale, {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    notation: 'compact',
+    maximumFractionDigits: 1,
+  }).format(major);
 }
 
 /** A count: 12345 → "12,345". */
 export const formatCount = (n: number, locale?: string): string => numberFormat(locale, { maximumFractionDigits: 0 }).format(n);
 
 /** A short count for axes: 12345 → "12K". */
-export const formatCountCompact = (n: number, locale?: string): string => numberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+export const formatCountCompact = (n: number, locale?: string): string =>
+  numberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 
 /** A rate (0..1, or null when there was nothing to divide by): 0.4 → "40%", 0.0123 → "1.2%", null → "—". */
 export function formatRate(rate: number | null, locale?: string): string {
@@ -76,7 +104,8 @@ export function formatTimestamp(iso: string | null, timeZone: string, locale?: s
 /** A calendar day (YYYY-MM-DD, already in the publication's zone) for people: "1 Jan 2026". */
 export function formatDay(day: string, locale?: string, style: 'medium' | 'month' = 'medium'): string {
   const date = new Date(`${day}T00:00:00Z`);
-  const options: Intl.DateTimeFormatOptions = style === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' } : { dateStyle: 'medium', timeZone: 'UTC' };
+  const options: Intl.DateTimeFormatOptions =
+    style === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' } : { dateStyle: 'medium', timeZone: 'UTC' };
   return new Intl.DateTimeFormat(locale, options).format(date);
 }
 

@@ -62,7 +62,8 @@ const el = {
 };
 
 const charts: Record<'revenue' | 'members' | 'mrr', LineChart | undefined> = { revenue: undefined, members: undefined, mrr: undefined };
-const chartOf = (name: keyof typeof charts): LineChart => (charts[name] ??= new LineChart(document.querySelector<HTMLElement>(`[data-chart="chart-${name}"]`)!));
+const chartOf = (name: keyof typeof charts): LineChart =>
+  (charts[name] ??= new LineChart(document.querySelector<HTMLElement>(`[data-chart="chart-${name}"]`)!));
 
 const supporters = new SupportersView({
   api: () => state.api,
@@ -124,7 +125,8 @@ function signOut(message?: string): void {
   storage.set(null);
   supporters.clear();
   // Nothing of the publication's stays on the page.
-  for (const id of ['totals', 'currency-cards', 'funnel-steps', 'funnel-note', 'articles-table', 'variants-table', 'range-summary']) byId(id).replaceChildren();
+  for (const id of ['totals', 'currency-cards', 'funnel-steps', 'funnel-note', 'articles-table', 'variants-table', 'range-summary'])
+    byId(id).replaceChildren();
   for (const name of Object.keys(charts) as (keyof typeof charts)[]) {
     charts[name]?.destroy();
     charts[name] = undefined;
@@ -152,7 +154,8 @@ function applyRange(range: Range): void {
   el.to.value = range.to;
   el.rangeError.hidden = true;
   const preset = state.today ? presetOf(range, state.today) : undefined;
-  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-preset]')) button.setAttribute('aria-pressed', String(button.dataset.preset === preset));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-preset]'))
+    button.setAttribute('aria-pressed', String(button.dataset.preset === preset));
   const interval = intervalFor(range);
   el.rangeSummary.textContent = `${formatDayRange(range.from, range.to, locale)} · charts by ${interval} · days in ${state.timeZone}`;
   byId('export-donations-hint').textContent = `Every payment from ${formatDayRange(range.from, range.to, locale)}.`;
@@ -183,7 +186,13 @@ el.articlesSort.addEventListener('change', () => {
 // ---- loading the reports ----
 
 /** Runs one panel's request: loading state, stale answers dropped, 401 signs out, other errors inline with a retry. */
-async function panelLoad<T>(panels: string[], isCurrent: () => boolean, fetcher: () => Promise<T>, render: (value: T) => void, retry: () => void): Promise<void> {
+async function panelLoad<T>(
+  panels: string[],
+  isCurrent: () => boolean,
+  fetcher: () => Promise<T>,
+  render: (value: T) => void,
+  retry: () => void,
+): Promise<void> {
   for (const panel of panels) setPanelState(panel, { kind: 'loading' });
   try {
     const value = await fetcher();
@@ -207,10 +216,16 @@ function loadReports(): Promise<unknown> {
   const again = () => void loadReports();
   const current = () => generation === state.generation;
   return Promise.all([
-    panelLoad(['overview', 'funnel'], current, () => api.get<Summary>('/api/reports/summary', { ...range }), (summary) => {
-      renderOverview(summary, locale);
-      renderFunnel(summary, locale);
-    }, again),
+    panelLoad(
+      ['overview', 'funnel'],
+      current,
+      () => api.get<Summary>('/api/reports/summary', { ...range }),
+      (summary) => {
+        renderOverview(summary, locale);
+        renderFunnel(summary, locale);
+      },
+      again,
+    ),
     panelLoad(['chart-revenue'], current, () => series<RevenueSeries>('revenue'), drawRevenue, again),
     panelLoad(['chart-members'], current, () => series<MembersSeries>('members'), drawMembers, again),
     panelLoad(['chart-mrr'], current, () => series<MrrSeries>('mrr'), drawMrr, again),
@@ -245,29 +260,64 @@ function perCurrency(points: PerCurrency[]): { currencies: string[]; values: (c:
   return { currencies, values: (c) => points.map((p) => p[c] ?? 0) };
 }
 
-function drawMoneyChart(name: 'revenue' | 'mrr', caption: string, metric: string, periods: string[], interval: string, points: PerCurrency[]): void {
+function drawMoneyChart(
+  name: 'revenue' | 'mrr',
+  caption: string,
+  metric: string,
+  periods: string[],
+  interval: string,
+  points: PerCurrency[],
+): void {
   const { currencies, values } = perCurrency(points);
   const series: LineSeries[] = currencies.map((c) => ({ label: c.toUpperCase(), currency: c, values: values(c) }));
   const monthly = interval === 'month';
   chartOf(name).draw({ periods, series, monthly, locale, label: PERIOD_LABEL[interval] ?? 'Period' });
-  document.querySelector(`[data-chart-table="chart-${name}"]`)!.replaceChildren(
-    seriesTable({ caption, periods, monthly, columns: series.map((s) => ({ label: s.label, metric, currency: s.currency!, values: s.values })) }, locale),
+  document
+    .querySelector(`[data-chart-table="chart-${name}"]`)!
+    .replaceChildren(
+      seriesTable(
+        { caption, periods, monthly, columns: series.map((s) => ({ label: s.label, metric, currency: s.currency!, values: s.values })) },
+        locale,
+      ),
+    );
+  describeChart(
+    name,
+    `${caption}: ${currencies.map((c) => c.toUpperCase()).join(', ') || 'no currency'}, ${periods.length} ${interval}s. The data table below has the numbers.`,
   );
-  describeChart(name, `${caption}: ${currencies.map((c) => c.toUpperCase()).join(', ') || 'no currency'}, ${periods.length} ${interval}s. The data table below has the numbers.`);
 }
 
 const PERIOD_LABEL: Record<string, string> = { day: 'Day', week: 'Week of', month: 'Month' };
 
 const drawRevenue = (r: RevenueSeries) =>
-  drawMoneyChart('revenue', `Net revenue per ${r.interval}`, 'net', r.points.map((p) => p.period), r.interval, r.points.map((p) => p.net));
+  drawMoneyChart(
+    'revenue',
+    `Net revenue per ${r.interval}`,
+    'net',
+    r.points.map((p) => p.period),
+    r.interval,
+    r.points.map((p) => p.net),
+  );
 const drawMrr = (r: MrrSeries) =>
-  drawMoneyChart('mrr', `Monthly recurring revenue at the end of each ${r.interval}`, 'mrr', r.points.map((p) => p.period), r.interval, r.points.map((p) => p.mrr));
+  drawMoneyChart(
+    'mrr',
+    `Monthly recurring revenue at the end of each ${r.interval}`,
+    'mrr',
+    r.points.map((p) => p.period),
+    r.interval,
+    r.points.map((p) => p.mrr),
+  );
 
 function drawMembers(r: MembersSeries): void {
   const periods = r.points.map((p) => p.period);
   const values = r.points.map((p) => p.active_members);
   const monthly = r.interval === 'month';
-  chartOf('members').draw({ periods, series: [{ label: 'Active members', values }], monthly, locale, label: PERIOD_LABEL[r.interval] ?? 'Period' });
+  chartOf('members').draw({
+    periods,
+    series: [{ label: 'Active members', values }],
+    monthly,
+    locale,
+    label: PERIOD_LABEL[r.interval] ?? 'Period',
+  });
   document.querySelector('[data-chart-table="chart-members"]')!.replaceChildren(
     seriesTable(
       {
@@ -283,7 +333,10 @@ function drawMembers(r: MembersSeries): void {
       locale,
     ),
   );
-  describeChart('members', `Active members at the end of each ${r.interval}, ${periods.length} ${r.interval}s. The data table below has the numbers.`);
+  describeChart(
+    'members',
+    `Active members at the end of each ${r.interval}, ${periods.length} ${r.interval}s. The data table below has the numbers.`,
+  );
 }
 
 function describeChart(name: string, label: string): void {
@@ -292,7 +345,13 @@ function describeChart(name: string, label: string): void {
 
 // ---- exports ----
 
-async function download(button: HTMLButtonElement, hintId: string, path: string, params: Record<string, string | undefined>, fallbackName: string): Promise<void> {
+async function download(
+  button: HTMLButtonElement,
+  hintId: string,
+  path: string,
+  params: Record<string, string | undefined>,
+  fallbackName: string,
+): Promise<void> {
   const api = state.api;
   if (!api) return;
   const label = button.textContent;
@@ -322,12 +381,24 @@ async function download(button: HTMLButtonElement, hintId: string, path: string,
 
 byId<HTMLButtonElement>('export-supporters').addEventListener('click', (event) => {
   const params = Object.fromEntries(Object.entries(supporterFilterParams()).map(([k, v]) => [k, v === undefined ? undefined : String(v)]));
-  void download(event.currentTarget as HTMLButtonElement, 'export-supporters-hint', '/api/reports/supporters.csv', params, 'supporters.csv');
+  void download(
+    event.currentTarget as HTMLButtonElement,
+    'export-supporters-hint',
+    '/api/reports/supporters.csv',
+    params,
+    'supporters.csv',
+  );
 });
 byId<HTMLButtonElement>('export-donations').addEventListener('click', (event) => {
   const range = state.range;
   if (!range) return;
-  void download(event.currentTarget as HTMLButtonElement, 'export-donations-hint', '/api/reports/donations.csv', { ...range }, `donations-${range.from}-${range.to}.csv`);
+  void download(
+    event.currentTarget as HTMLButtonElement,
+    'export-donations-hint',
+    '/api/reports/donations.csv',
+    { ...range },
+    `donations-${range.from}-${range.to}.csv`,
+  );
 });
 
 // ---- start ----

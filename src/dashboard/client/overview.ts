@@ -18,7 +18,11 @@ export function renderOverview(summary: Summary, locale: string | undefined): vo
       'dl',
       { class: 'stats stats-totals' },
       stat('New supporters', countEl({ metric: 'new_supporters', value: summary.new_supporters, tag: 'strong' }, locale)),
-      stat('Active members', countEl({ metric: 'active_members', value: summary.active_members, tag: 'strong' }, locale), 'at the end of the range'),
+      stat(
+        'Active members',
+        countEl({ metric: 'active_members', value: summary.active_members, tag: 'strong' }, locale),
+        'at the end of the range',
+      ),
       stat('Churned members', countEl({ metric: 'churned_members', value: summary.churned_members, tag: 'strong' }, locale)),
       stat('One-off payments', countEl({ metric: 'one_off', value: summary.one_off, tag: 'strong' }, locale)),
       stat('Recurring payments', countEl({ metric: 'recurring', value: summary.recurring, tag: 'strong' }, locale)),
@@ -33,8 +37,19 @@ export function renderOverview(summary: Summary, locale: string | undefined): vo
     return h(
       'article',
       { class: 'currency-card', 'data-currency-card': currency, 'aria-labelledby': `cur-${currency}` },
-      h('h3', { id: `cur-${currency}` }, h('span', { class: 'code' }, code), ' ', h('span', { class: 'muted' }, currencyName(currency, locale))),
-      h('p', { class: 'headline' }, h('span', { class: 'headline-label' }, 'Net revenue'), moneyEl({ metric: 'net', currency, value: c.net, tag: 'strong', attrs: { class: 'num headline-value' } }, locale)),
+      h(
+        'h3',
+        { id: `cur-${currency}` },
+        h('span', { class: 'code' }, code),
+        ' ',
+        h('span', { class: 'muted' }, currencyName(currency, locale)),
+      ),
+      h(
+        'p',
+        { class: 'headline' },
+        h('span', { class: 'headline-label' }, 'Net revenue'),
+        moneyEl({ metric: 'net', currency, value: c.net, tag: 'strong', attrs: { class: 'num headline-value' } }, locale),
+      ),
       h(
         'dl',
         { class: 'stats stats-card' },
@@ -45,11 +60,24 @@ export function renderOverview(summary: Summary, locale: string | undefined): vo
         stat('MRR', money('mrr')),
         stat('Active members', count('active_members')),
         stat('Payments', count('payments')),
-        stat('One-off · recurring', h('span', { class: 'pair' }, count('one_off'), h('span', { 'aria-hidden': 'true', class: 'muted' }, ' · '), h('span', { class: 'sr-only' }, ' one-off, '), count('recurring'), h('span', { class: 'sr-only' }, ' recurring'))),
+        stat(
+          'One-off · recurring',
+          h(
+            'span',
+            { class: 'pair' },
+            count('one_off'),
+            h('span', { 'aria-hidden': 'true', class: 'muted' }, ' · '),
+            h('span', { class: 'sr-only' }, ' one-off, '),
+            count('recurring'),
+            h('span', { class: 'sr-only' }, ' recurring'),
+          ),
+        ),
       ),
     );
   });
-  byId('currency-cards').replaceChildren(...(cards.length ? cards : [h('p', { class: 'empty' }, 'This publication accepts no currency yet.')]));
+  byId('currency-cards').replaceChildren(
+    ...(cards.length ? cards : [h('p', { class: 'empty' }, 'This publication accepts no currency yet.')]),
+  );
 }
 
 const STEPS = [
@@ -58,7 +86,12 @@ const STEPS = [
   { key: 'checkouts', label: 'Checkouts', help: 'Started on Stripe' },
   { key: 'paid', label: 'Paid', help: 'Completed payments' },
 ] as const;
-const RATES = [null, { key: 'click_rate', label: 'click rate' }, { key: 'checkout_rate', label: 'of clicks' }, { key: 'payment_rate', label: 'of checkouts' }] as const;
+const RATES = [
+  null,
+  { key: 'click_rate', label: 'click rate' },
+  { key: 'checkout_rate', label: 'of clicks' },
+  { key: 'payment_rate', label: 'of checkouts' },
+] as const;
 
 export function renderFunnel(summary: Summary, locale: string | undefined): void {
   const f = summary.funnel;
@@ -75,7 +108,9 @@ export function renderFunnel(summary: Summary, locale: string | undefined): void
         h('span', { class: 'funnel-label' }, step.label, h('span', { class: 'hint' }, step.help)),
         countEl({ metric: step.key, value: f[step.key], tag: 'strong', attrs: { class: 'num funnel-value' } }, locale),
         h('span', { class: 'funnel-bar', 'aria-hidden': 'true' }, bar),
-        rate ? h('span', { class: 'funnel-rate' }, rateEl({ metric: rate.key, value: f[rate.key] }, locale), ` ${rate.label}`) : h('span', { class: 'funnel-rate' }, ' '),
+        rate
+          ? h('span', { class: 'funnel-rate' }, rateEl({ metric: rate.key, value: f[rate.key] }, locale), ` ${rate.label}`)
+          : h('span', { class: 'funnel-rate' }, ' '),
       );
     }),
   );

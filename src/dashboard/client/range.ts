@@ -23,7 +23,8 @@ export function addDays(day: string, days: number): string {
 }
 
 /** Days from `from` to `to` (0 for the same day). */
-export const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+export const daysBetween = (from: string, to: string): number =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
 /** The range a preset names, ending today: 30 and 90 days inclusive, 12 months back to the same day, or since 1 January. */
 export function presetRange(preset: Preset, today: string): Range {

@@ -85,7 +85,11 @@ export class SupportersView {
     this.prev.disabled = this.nextButton.disabled = true;
     const limit = Number(byId<HTMLSelectElement>('supporters-size').value) || 25;
     try {
-      const result = await api.get<SupportersPage>('/api/reports/supporters', { ...supporterFilterParams(), limit, cursor: this.cursors[page] });
+      const result = await api.get<SupportersPage>('/api/reports/supporters', {
+        ...supporterFilterParams(),
+        limit,
+        cursor: this.cursors[page],
+      });
       if (generation !== this.generation) return;
       this.page = page;
       this.next = result.next_cursor;
@@ -117,12 +121,21 @@ export class SupportersView {
     byId('supporters-table').replaceChildren(
       table(
         `Supporters${filtered ? ' matching the search' : ''}, page ${this.page + 1} (${range})`,
-        [{ label: 'E-mail' }, { label: 'Name' }, { label: 'First support' }, { label: 'Last support' }, { label: 'Lifetime net', numeric: true }, { label: 'Membership' }],
+        [
+          { label: 'E-mail' },
+          { label: 'Name' },
+          { label: 'First support' },
+          { label: 'Last support' },
+          { label: 'Lifetime net', numeric: true },
+          { label: 'Membership' },
+        ],
         rows,
         filtered ? 'No supporter matches this search.' : 'No supporters yet.',
       ),
     );
-    byId('supporters-page').textContent = result.supporters.length ? `Page ${this.page + 1} · supporters ${range}` : `Page ${this.page + 1}`;
+    byId('supporters-page').textContent = result.supporters.length
+      ? `Page ${this.page + 1} · supporters ${range}`
+      : `Page ${this.page + 1}`;
   }
 
   private row(s: Supporter, locale: string | undefined, zone: string): HTMLTableRowElement {
@@ -133,8 +146,16 @@ export class SupportersView {
       { 'data-supporter-id': s.id, 'data-email': s.email },
       h('th', { scope: 'row', class: 'email' }, s.email),
       h('td', { class: 'name' }, s.name ?? h('span', { class: 'muted' }, '—')),
-      h('td', { 'data-metric': 'first_supported_at', 'data-value': s.first_supported_at ?? '' }, formatTimestamp(s.first_supported_at, zone, locale)),
-      h('td', { 'data-metric': 'last_supported_at', 'data-value': s.last_supported_at ?? '' }, formatTimestamp(s.last_supported_at, zone, locale)),
+      h(
+        'td',
+        { 'data-metric': 'first_supported_at', 'data-value': s.first_supported_at ?? '' },
+        formatTimestamp(s.first_supported_at, zone, locale),
+      ),
+      h(
+        'td',
+        { 'data-metric': 'last_supported_at', 'data-value': s.last_supported_at ?? '' },
+        formatTimestamp(s.last_supported_at, zone, locale),
+      ),
       h(
         'td',
         { class: 'n' },
@@ -147,7 +168,13 @@ export class SupportersView {
                   'span',
                   null,
                   moneyEl({ metric: 'lifetime_net', currency, value: t.net }, locale),
-                  h('span', { class: 'muted small' }, ' · ', countEl({ metric: 'lifetime_payments', currency, value: t.payments }, locale), t.payments === 1 ? ' payment' : ' payments'),
+                  h(
+                    'span',
+                    { class: 'muted small' },
+                    ' · ',
+                    countEl({ metric: 'lifetime_payments', currency, value: t.payments }, locale),
+                    t.payments === 1 ? ' payment' : ' payments',
+                  ),
                 ),
               ),
             )
@@ -160,8 +187,17 @@ export class SupportersView {
           ? h(
               'span',
               { class: 'membership' },
-              h('span', { class: `badge badge-${m.status}`, 'data-metric': 'membership_status', 'data-value': m.status }, STATUS_LABEL[m.status] ?? m.status),
-              h('span', { class: 'muted small' }, ` ${formatMoney(m.amount, m.currency, locale)} / ${INTERVAL_LABEL[m.interval] ?? m.interval}`, m.cancel_at_period_end ? ', ends at period end' : ''),
+              h(
+                'span',
+                { class: `badge badge-${m.status}`, 'data-metric': 'membership_status', 'data-value': m.status },
+                STATUS_LABEL[m.status] ?? m.status,
+              ),
+              h(
+                'span',
+                { class: 'muted small' },
+                ` ${formatMoney(m.amount, m.currency, locale)} / ${INTERVAL_LABEL[m.interval] ?? m.interval}`,
+                m.cancel_at_period_end ? ', ends at period end' : '',
+              ),
             )
           : h('span', { class: 'muted', 'data-metric': 'membership_status', 'data-value': '' }, 'None'),
       ),

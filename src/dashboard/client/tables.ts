@@ -11,7 +11,8 @@ const FUNNEL_COLUMNS = [
 ];
 
 function breakdownCells(r: BreakdownRow, locale: string | undefined, withClickRate: boolean): HTMLTableCellElement[] {
-  const count = (metric: 'impressions' | 'clicks' | 'checkouts' | 'paid') => h('td', { class: 'n' }, countEl({ metric, value: r[metric] }, locale));
+  const count = (metric: 'impressions' | 'clicks' | 'checkouts' | 'paid') =>
+    h('td', { class: 'n' }, countEl({ metric, value: r[metric] }, locale));
   return [
     count('impressions'),
     count('clicks'),
@@ -34,17 +35,36 @@ function articleLink(url: string): HTMLElement {
   }
   if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return h('span', { class: 'url' }, url);
   const text = `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}${parsed.search}`;
-  return h('a', { href: url, rel: 'noopener noreferrer', target: '_blank', class: 'url' }, text, h('span', { class: 'sr-only' }, ' (opens in a new tab)'));
+  return h(
+    'a',
+    { href: url, rel: 'noopener noreferrer', target: '_blank', class: 'url' },
+    text,
+    h('span', { class: 'sr-only' }, ' (opens in a new tab)'),
+  );
 }
 
 export function articlesTable(report: ArticlesReport, locale: string | undefined): HTMLTableElement {
   const rows = report.articles.map((a) =>
-    h('tr', { 'data-article-url': a.article_url }, h('th', { scope: 'row', class: 'url-cell' }, articleLink(a.article_url)), breakdownCells(a, locale, false)),
+    h(
+      'tr',
+      { 'data-article-url': a.article_url },
+      h('th', { scope: 'row', class: 'url-cell' }, articleLink(a.article_url)),
+      breakdownCells(a, locale, false),
+    ),
   );
-  const shown = report.articles.length < report.total_articles ? `the top ${report.articles.length} of ${report.total_articles}` : `${report.total_articles}`;
+  const shown =
+    report.articles.length < report.total_articles
+      ? `the top ${report.articles.length} of ${report.total_articles}`
+      : `${report.total_articles}`;
   return table(
     `Articles with appeals or payments in the range: ${shown}`,
-    [{ label: 'Article' }, ...FUNNEL_COLUMNS, { label: 'Net revenue', numeric: true }, { label: 'Conversion', numeric: true }, { label: 'Net per 1,000 impressions', numeric: true }],
+    [
+      { label: 'Article' },
+      ...FUNNEL_COLUMNS,
+      { label: 'Net revenue', numeric: true },
+      { label: 'Conversion', numeric: true },
+      { label: 'Net per 1,000 impressions', numeric: true },
+    ],
     rows,
     'No article had an appeal seen or a payment in this range.',
   );
@@ -92,9 +112,20 @@ export function seriesTable(spec: SeriesTable, locale: string | undefined): HTML
       { 'data-period': period },
       h('th', { scope: 'row' }, formatDay(period, locale, spec.monthly ? 'month' : 'medium')),
       spec.columns.map((c) =>
-        h('td', { class: 'n' }, c.currency ? moneyEl({ metric: c.metric, currency: c.currency, value: c.values[i] ?? 0 }, locale) : countEl({ metric: c.metric, value: c.values[i] ?? 0 }, locale)),
+        h(
+          'td',
+          { class: 'n' },
+          c.currency
+            ? moneyEl({ metric: c.metric, currency: c.currency, value: c.values[i] ?? 0 }, locale)
+            : countEl({ metric: c.metric, value: c.values[i] ?? 0 }, locale),
+        ),
       ),
     ),
   );
-  return table(spec.caption, [{ label: spec.monthly ? 'Month' : 'Period from' }, ...spec.columns.map((c) => ({ label: c.label, numeric: true }))], rows, 'No data.');
+  return table(
+    spec.caption,
+    [{ label: spec.monthly ? 'Month' : 'Period from' }, ...spec.columns.map((c) => ({ label: c.label, numeric: true }))],
+    rows,
+    'No data.',
+  );
 }

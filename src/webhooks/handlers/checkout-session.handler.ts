@@ -4,7 +4,16 @@ import type { Interval } from '../../db/tables/publication.table.js';
 import type { PaymentBaseStatus } from '../../db/tables/payment.table.js';
 import { upsertPayment } from '../../payments/payment.repository.js';
 import { recordCustomer, supporterForEmail } from '../../supporters/supporter.service.js';
-import { applied, attribution, fromUnix, type HandlerContext, type HandlerResult, IGNORED, idOf, publicationOf } from './handler-context.js';
+import {
+  applied,
+  attribution,
+  fromUnix,
+  type HandlerContext,
+  type HandlerResult,
+  IGNORED,
+  idOf,
+  publicationOf,
+} from './handler-context.js';
 
 type SessionEventType =
   | 'checkout.session.completed'
@@ -26,7 +35,8 @@ export async function handleCheckoutSession(ctx: HandlerContext, type: SessionEv
 
   const { article_url, variant } = attribution(session.metadata);
   const metadataInterval = session.metadata?.interval as Interval | undefined;
-  const interval: Interval = metadataInterval && INTERVALS.has(metadataInterval) ? metadataInterval : session.mode === 'payment' ? 'once' : 'month';
+  const interval: Interval =
+    metadataInterval && INTERVALS.has(metadataInterval) ? metadataInterval : session.mode === 'payment' ? 'once' : 'month';
   const customerId = idOf(session.customer);
   const paymentIntentId = idOf(session.payment_intent);
   const expired = type === 'checkout.session.expired';

@@ -32,10 +32,7 @@ export const fromUnix = (seconds: number): Date => new Date(seconds * 1000);
  * The publication an object belongs to, from the metadata checkout put on it. Objects without one
  * (other products on the same Stripe account) belong to no publication and are left alone.
  */
-export async function publicationOf(
-  trx: DbExecutor,
-  metadata: Stripe.Metadata | null | undefined,
-): Promise<PublicationRow | undefined> {
+export async function publicationOf(trx: DbExecutor, metadata: Stripe.Metadata | null | undefined): Promise<PublicationRow | undefined> {
   const slug = metadata?.publication;
   return slug ? findPublicationBySlug(trx, slug) : undefined;
 }

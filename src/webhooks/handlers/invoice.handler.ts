@@ -1,7 +1,16 @@
 import type Stripe from 'stripe';
 import { linkInvoiceToPaymentIntent, upsertPayment } from '../../payments/payment.repository.js';
 import { recordCustomer } from '../../supporters/supporter.service.js';
-import { applied, attribution, fromUnix, type HandlerContext, type HandlerResult, IGNORED, idOf, publicationOf } from './handler-context.js';
+import {
+  applied,
+  attribution,
+  fromUnix,
+  type HandlerContext,
+  type HandlerResult,
+  IGNORED,
+  idOf,
+  publicationOf,
+} from './handler-context.js';
 
 /**
  * Every membership payment, the first and each renewal, is an invoice. Its publication and article

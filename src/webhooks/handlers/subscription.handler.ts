@@ -1,7 +1,16 @@
 import type Stripe from 'stripe';
 import { recordMembershipStatusChange, upsertMembershipSnapshot } from '../../memberships/membership.repository.js';
 import { recordCustomer } from '../../supporters/supporter.service.js';
-import { applied, attribution, fromUnix, type HandlerContext, type HandlerResult, IGNORED, idOf, publicationOf } from './handler-context.js';
+import {
+  applied,
+  attribution,
+  fromUnix,
+  type HandlerContext,
+  type HandlerResult,
+  IGNORED,
+  idOf,
+  publicationOf,
+} from './handler-context.js';
 
 // How far along its lifecycle a subscription status is; breaks ties between events of the same second.
 const STATUS_RANK: Record<string, number> = {

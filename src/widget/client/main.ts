@@ -30,7 +30,11 @@ const DARK: Rgb = [29, 29, 32];
 const FALLBACK_LABEL: Record<string, string> = { en: 'Support us', it: 'Sostienici', sr: 'Подржите нас', 'sr-latn': 'Podržite nas' };
 
 /** A tiny createElement: attributes, then children (strings become text, never HTML). */
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string> | null, ...kids: (Kid | Kid[])[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Record<string, string> | null,
+  ...kids: (Kid | Kid[])[]
+): HTMLElementTagNameMap[K] {
   const e = doc.createElement(tag);
   for (const k in attrs) e.setAttribute(k, attrs[k]!);
   e.append(...(kids.flat().filter((k) => k != null && k !== false) as (Node | string)[]));
@@ -145,7 +149,8 @@ if (!win.favour) {
     // A return from checkout thanks only the publication it was for (all of them when unnamed).
     const thanked = marks.thanks && (!marks.pub || marks.pub == pub);
     const key = (form: Form) => form + (marks.cancelled && form == 'full' ? '+' : '');
-    const predicted: Form = thanked || isSupporter(m, now) ? 'thanks' : m.c && isCapped(m, { views: m.c[0], days: m.c[1] }, now) ? 'collapsed' : 'full';
+    const predicted: Form =
+      thanked || isSupporter(m, now) ? 'thanks' : m.c && isCapped(m, { views: m.c[0], days: m.c[1] }, now) ? 'collapsed' : 'full';
     // Never less than the space the placeholder took before (a publisher may reserve it with CSS).
     const remembered = m.h && m.h[0] == key(predicted) && Math.abs(m.h[1] - width) < 8 ? m.h[2] : 0;
     // (The card is the host minus .w's 16 px padding above and below; a hidden widget moves nothing.)
@@ -181,7 +186,10 @@ if (!win.favour) {
         wrap.lang = c.lang;
 
         if (thanked || isSupporter(m, now)) {
-          return show([h('div', { class: 't' }, h('h2', null, fill(S.thanks_heading, name)), h('p', null, fill(S.thanks_body, name)))], 'thanks');
+          return show(
+            [h('div', { class: 't' }, h('h2', null, fill(S.thanks_heading, name)), h('p', null, fill(S.thanks_body, name)))],
+            'thanks',
+          );
         }
         const variant = pickVariant(c.variants, m.b, marks.variant);
         const copy: WidgetCopy = variant ? variant.copy : c.copy;
@@ -211,7 +219,14 @@ if (!win.favour) {
             card.querySelector('h2')!.focus();
             impression();
           };
-          return show([note, h('p', { class: 'l' }, h('span', null, copy.heading), expand), h('span', { id: 'xd', class: 'sr' }, fill(S.expand, name))], 'collapsed');
+          return show(
+            [
+              note,
+              h('p', { class: 'l' }, h('span', null, copy.heading), expand),
+              h('span', { id: 'xd', class: 'sr' }, fill(S.expand, name)),
+            ],
+            'collapsed',
+          );
         }
         show(appeal(c, copy, variant?.id, attr, note), 'full');
         impression();
@@ -219,7 +234,10 @@ if (!win.favour) {
       (status) => {
         if (status == 404) return host.style.setProperty('display', 'none', 'important');
         const l = lang.toLowerCase();
-        const [url, label] = m.f || [base + 'donate/' + encodeURIComponent(pub), FALLBACK_LABEL[l.startsWith('sr-latn') ? 'sr-latn' : l.slice(0, 2)] || FALLBACK_LABEL.en!];
+        const [url, label] = m.f || [
+          base + 'donate/' + encodeURIComponent(pub),
+          FALLBACK_LABEL[l.startsWith('sr-latn') ? 'sr-latn' : l.slice(0, 2)] || FALLBACK_LABEL.en!,
+        ];
         show([h('div', null, h('a', { href: url }, label))], 'thanks');
       },
     );
@@ -245,7 +263,9 @@ if (!win.favour) {
     };
 
     // The currency sign goes where the reader's locale puts it: "$ [  ]" or "[  ] €".
-    const [pre, post] = money(0).split('0').map((t) => t.trim() && h('b', null, t.trim()));
+    const [pre, post] = money(0)
+      .split('0')
+      .map((t) => t.trim() && h('b', null, t.trim()));
     const other = h('input', { id: 'x', inputmode: 'decimal', autocomplete: 'off', enterkeyhint: 'go', 'aria-describedby': 'e' });
     const otherBox = h('label', { class: 'x' }, h('span', null, S.other_amount), pre, other, post);
     const options = h('div', { class: 'o' });
@@ -263,7 +283,9 @@ if (!win.favour) {
       const [v, err] = current();
       const per = S[('per_' + interval) as keyof WidgetStrings] || '';
       const amount = err ? '' : per.includes('{amount}') ? fill(per, { amount: money(v) }) : money(v) + per;
-      button.textContent = S.donate.includes('{amount}') ? fill(S.donate, { ...values, amount }).trim() : S.donate + (amount && ' ' + amount);
+      button.textContent = S.donate.includes('{amount}')
+        ? fill(S.donate, { ...values, amount }).trim()
+        : S.donate + (amount && ' ' + amount);
       const shown = touched && !!other.value.trim() && err;
       error.textContent = shown || '';
       other.setAttribute('aria-invalid', '' + !!shown);
@@ -327,7 +349,15 @@ if (!win.favour) {
           method: 'POST',
           credentials: 'omit',
           headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
-          body: JSON.stringify({ publication: c.publication, amount, currency: cur, interval, article_url: articleUrl(location.href), locale: c.locale, variant }),
+          body: JSON.stringify({
+            publication: c.publication,
+            amount,
+            currency: cur,
+            interval,
+            article_url: articleUrl(location.href),
+            locale: c.locale,
+            variant,
+          }),
         });
         const j = await r.json().catch(() => ({}));
         if (r.ok && /^https?:\/\//.test(j.url)) return location.assign(j.url);
@@ -351,7 +381,9 @@ if (!win.favour) {
       }),
     );
     form.append(
-      ...[c.intervals.length > 1 && h('fieldset', null, h('legend', null, S.interval_legend), h('div', { class: 'o s' }, choices.flat()))].filter(Boolean) as Node[],
+      ...([
+        c.intervals.length > 1 && h('fieldset', null, h('legend', null, S.interval_legend), h('div', { class: 'o s' }, choices.flat())),
+      ].filter(Boolean) as Node[]),
       h('fieldset', null, h('legend', null, S.amount_legend), options, error),
       h('div', { class: 'r' }, button),
       status,
@@ -378,7 +410,8 @@ if (!win.favour) {
 const tag = doc.currentScript;
 if (tag?.getAttribute('data-publication') && tag.parentNode && tag.parentNode != doc.head) {
   const el = h('div');
-  for (const a of Array.from(tag.attributes)) if (a.name.startsWith('data-')) el.setAttribute(a.name == 'data-publication' ? 'data-favour-publication' : a.name, a.value);
+  for (const a of Array.from(tag.attributes))
+    if (a.name.startsWith('data-')) el.setAttribute(a.name == 'data-publication' ? 'data-favour-publication' : a.name, a.value);
   tag.parentNode.insertBefore(el, tag);
 }
 win.favour!.render();

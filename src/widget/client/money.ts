@@ -23,7 +23,12 @@ export function toMinor(text: string, exponent: number): number {
 export function formatMinor(minor: number, currency: string, exponent: number, locale?: string): string {
   const whole = minor % 10 ** exponent === 0;
   const digits = whole ? 0 : exponent;
-  const options = { style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits } as const;
+  const options = {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  } as const;
   let format: Intl.NumberFormat;
   try {
     format = new Intl.NumberFormat(locale, options);

@@ -64,7 +64,13 @@ const isFavourParam = (key: string) => /^favour(?:-|$)/.test(key);
 export function readMarkers(href: string): PageMarkers {
   const url = new URL(href);
   const q = url.searchParams;
-  const result: PageMarkers = { thanks: q.get('favour') === 'thanks', until: q.get('favour-until'), cancelled: q.get('favour') === 'cancelled', variant: q.get('favour-variant'), pub: q.get('favour-publication') };
+  const result: PageMarkers = {
+    thanks: q.get('favour') === 'thanks',
+    until: q.get('favour-until'),
+    cancelled: q.get('favour') === 'cancelled',
+    variant: q.get('favour-variant'),
+    pub: q.get('favour-publication'),
+  };
   if (q.has('favour') || q.has('favour-until')) {
     q.delete('favour');
     q.delete('favour-until');

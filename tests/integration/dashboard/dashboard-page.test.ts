@@ -40,7 +40,9 @@ describe('GET /dashboard', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    const csp = res.headers['content-security-policy']!.split(';').map((d: string) => d.trim()).filter(Boolean);
+    const csp = res.headers['content-security-policy']!.split(';')
+      .map((d: string) => d.trim())
+      .filter(Boolean);
     expect(csp.sort()).toEqual([...CSP].sort());
     expect(csp.join(';')).not.toContain('unsafe');
 

@@ -33,12 +33,25 @@ import {
   waitForReady,
   withPort,
 } from '../../helpers/hardening-server.js';
-import { createTestApp, createTestStripe, seedPublications, STRIPE_TEST_HOST, TEST_PUBLIC_URL, TEST_WEBHOOK_SECRET } from '../../helpers/test-app.js';
+import {
+  createTestApp,
+  createTestStripe,
+  seedPublications,
+  STRIPE_TEST_HOST,
+  TEST_PUBLIC_URL,
+  TEST_WEBHOOK_SECRET,
+} from '../../helpers/test-app.js';
 import { createTestDatabase } from '../../helpers/test-database.js';
 import { deliver } from '../../helpers/webhook-delivery.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
-const checkoutBody = { publication: 'demo', amount: 1000, currency: 'eur', interval: 'once', article_url: 'https://news.example/2026/outage' };
+const checkoutBody = {
+  publication: 'demo',
+  amount: 1000,
+  currency: 'eur',
+  interval: 'once',
+  article_url: 'https://news.example/2026/outage',
+};
 
 function appOn(database: DatabaseHandle) {
   return createApp({
@@ -118,7 +131,9 @@ describe.runIf(onPostgres)('a database that goes away and comes back (Postgres b
 
     // Up: everything works.
     expect((await request(app).get('/readyz')).status).toBe(200);
-    nock(STRIPE_TEST_HOST).post('/v1/checkout/sessions').reply(200, { id: 'cs_test_before', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_before' });
+    nock(STRIPE_TEST_HOST)
+      .post('/v1/checkout/sessions')
+      .reply(200, { id: 'cs_test_before', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_before' });
     expect((await request(app).post('/api/checkout').send(checkoutBody)).status).toBe(201);
     guard.take();
 
@@ -165,11 +180,16 @@ describe.runIf(onPostgres)('a database that goes away and comes back (Postgres b
     }
     // Stripe sends again what was not acknowledged; an acknowledged event is a duplicate.
     for (const o of outcomes) {
-      const res = await deliver(app, events.find((e) => e.id === o.id)!);
+      const res = await deliver(
+        app,
+        events.find((e) => e.id === o.id)!,
+      );
       expect(res.status, o.id).toBe(200);
       if (o.status === 200) expect(res.body.duplicate, `${o.id} was acknowledged, so stored`).toBe(true);
     }
-    nock(STRIPE_TEST_HOST).post('/v1/checkout/sessions').reply(200, { id: 'cs_test_after', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_after' });
+    nock(STRIPE_TEST_HOST)
+      .post('/v1/checkout/sessions')
+      .reply(200, { id: 'cs_test_after', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_after' });
     expect((await request(app).post('/api/checkout').send(checkoutBody)).status).toBe(201);
     expect((await request(app).get('/api/reports/summary').set('authorization', `Bearer ${key}`)).status).toBe(200);
 
@@ -189,23 +209,40 @@ describe.runIf(onPostgres)('the real server process when its database goes away 
     const target = new URL(process.env.DATABASE_URL!);
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     const secret = 'whsec_outage_process';
-    const server = spawnServer(await freePort(), { DATABASE_URL: withPort(fresh.url, proxy.port), STRIPE_WEBHOOK_SECRET: secret, RATE_LIMIT_EVENTS_IP: 'off', SHUTDOWN_TIMEOUT_MS: '3000' });
+    const server = spawnServer(await freePort(), {
+      DATABASE_URL: withPort(fresh.url, proxy.port),
+      STRIPE_WEBHOOK_SECRET: secret,
+      RATE_LIMIT_EVENTS_IP: 'off',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    });
     try {
       await waitForReady(server);
       const events = loadHistory({ minEvents: 150, seed: 5, tag: 'p' });
       let cut = false;
-      const outcomes = await deliverConcurrently(events, (e) => postEvent(server.base, e, secret), 6, (_o, done) => {
-        if (!cut && done >= 40) {
-          cut = true;
-          void proxy.close();
-        }
-      });
+      const outcomes = await deliverConcurrently(
+        events,
+        (e) => postEvent(server.base, e, secret),
+        6,
+        (_o, done) => {
+          if (!cut && done >= 40) {
+            cut = true;
+            void proxy.close();
+          }
+        },
+      );
       const died = () => `the server process died (exit ${server.child.exitCode}):\n${server.output().split('\n').slice(-6).join('\n')}`;
       expect(server.child.exitCode, died()).toBeNull();
-      expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503), 'only 200 and 503 under an outage').toEqual([]);
+      expect(
+        outcomes.filter((o) => o.status !== 200 && o.status !== 503),
+        'only 200 and 503 under an outage',
+      ).toEqual([]);
       const down = await fetch(`${server.base}/readyz`);
       expect(down.status).toBe(503);
-      const checkout = await fetch(`${server.base}/api/checkout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checkoutBody) });
+      const checkout = await fetch(`${server.base}/api/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(checkoutBody),
+      });
       expect(checkout.status).toBe(503);
       expect(((await checkout.json()) as { error: { code: string } }).error.code).toBe('database_unavailable');
 
@@ -213,7 +250,11 @@ describe.runIf(onPostgres)('the real server process when its database goes away 
       await waitForReady(server, '/readyz', 15_000);
       expect(server.child.exitCode, died()).toBeNull();
       for (const o of outcomes) {
-        const again = await postEvent(server.base, events.find((e) => e.id === o.id)!, secret);
+        const again = await postEvent(
+          server.base,
+          events.find((e) => e.id === o.id)!,
+          secret,
+        );
         expect(again.status, o.id).toBe(200);
       }
       await waitForInboxDrained(server);

@@ -14,7 +14,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFreshPostgresDatabase, type FreshDatabase, freePort, type ServerProcess, spawnServer, startStubStripe, type StubStripe, stopServer, waitForReady } from '../../helpers/hardening-server.js';
+import {
+  createFreshPostgresDatabase,
+  type FreshDatabase,
+  freePort,
+  type ServerProcess,
+  spawnServer,
+  startStubStripe,
+  type StubStripe,
+  stopServer,
+  waitForReady,
+} from '../../helpers/hardening-server.js';
 import { checkoutSession, customer, invoice, stripeEvent } from '../../helpers/stripe-objects.js';
 import { signPayload } from '../../helpers/webhook-delivery.js';
 
@@ -45,26 +55,70 @@ function stripeStub(publicUrl: () => string) {
       const amount = form.get('line_items[0][price_data][unit_amount]');
       const email = form.get('customer_email') ?? '';
       // What Stripe really answers for an address it does not accept: the address, in the message.
-      if (amount === '4242') return { status: 400, body: { error: { type: 'invalid_request_error', code: 'email_invalid', param: 'customer_email', message: `Invalid email address: ${email}` } } };
-      if (amount === '5000') return { status: 500, body: { error: { type: 'api_error', message: `An unknown error occurred while creating a session for ${email}` } } };
+      if (amount === '4242')
+        return {
+          status: 400,
+          body: {
+            error: {
+              type: 'invalid_request_error',
+              code: 'email_invalid',
+              param: 'customer_email',
+              message: `Invalid email address: ${email}`,
+            },
+          },
+        };
+      if (amount === '5000')
+        return {
+          status: 500,
+          body: { error: { type: 'api_error', message: `An unknown error occurred while creating a session for ${email}` } },
+        };
       const id = `cs_test_stub${++sessions}`;
-      return { status: 200, body: { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, payment_status: 'unpaid', customer_email: email } };
+      return {
+        status: 200,
+        body: {
+          id,
+          object: 'checkout.session',
+          url: `https://checkout.stripe.com/c/pay/${id}`,
+          payment_status: 'unpaid',
+          customer_email: email,
+        },
+      };
     }
     const retrieve = /^\/v1\/checkout\/sessions\/(cs_\w+)/.exec(req.path);
     if (req.method === 'GET' && retrieve) {
       // The reader came from a newsletter link that carried their address.
-      const article = retrieve[1]!.includes('portalfail') ? `${publicUrl()}/2026/story?ref=portal.reader@example.com` : `${publicUrl()}/2026/story`;
-      const session = checkoutSession({ id: retrieve[1]!, mode: 'subscription', amount: 800, email: 'portal.reader@example.com', customer: 'cus_portal', publication: 'demo', article_url: article, interval: 'month', created: Math.floor(Date.now() / 1000) });
+      const article = retrieve[1]!.includes('portalfail')
+        ? `${publicUrl()}/2026/story?ref=portal.reader@example.com`
+        : `${publicUrl()}/2026/story`;
+      const session = checkoutSession({
+        id: retrieve[1]!,
+        mode: 'subscription',
+        amount: 800,
+        email: 'portal.reader@example.com',
+        customer: 'cus_portal',
+        publication: 'demo',
+        article_url: article,
+        interval: 'month',
+        created: Math.floor(Date.now() / 1000),
+      });
       return { status: 200, body: session };
     }
     if (req.method === 'POST' && req.path === '/v1/billing_portal/sessions') {
       const returnUrl = form.get('return_url') ?? '';
       // Stripe quotes a parameter it refuses.
-      if (returnUrl.includes('portal.reader')) return { status: 400, body: { error: { type: 'invalid_request_error', param: 'return_url', message: `Invalid URL: ${returnUrl}` } } };
+      if (returnUrl.includes('portal.reader'))
+        return {
+          status: 400,
+          body: { error: { type: 'invalid_request_error', param: 'return_url', message: `Invalid URL: ${returnUrl}` } },
+        };
       return { status: 200, body: { id: 'bps_1', object: 'billing_portal.session', url: 'https://billing.stripe.com/p/session/test_1' } };
     }
-    if (req.method === 'GET' && req.path.startsWith('/v1/events')) return { status: 200, body: { object: 'list', data: [], has_more: false, url: '/v1/events' } };
-    return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path})` } } };
+    if (req.method === 'GET' && req.path.startsWith('/v1/events'))
+      return { status: 200, body: { object: 'list', data: [], has_more: false, url: '/v1/events' } };
+    return {
+      status: 404,
+      body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path})` } },
+    };
   });
 }
 
@@ -91,9 +145,19 @@ describe('logs of a full run', () => {
     const article = `${publicUrl}/2026/story`;
 
     const json = (p: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body), redirect: 'manual' });
+      fetch(`${base}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        redirect: 'manual',
+      });
     const form = (p: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-      fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString(), redirect: 'manual' });
+      fetch(`${base}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(body).toString(),
+        redirect: 'manual',
+      });
     const get = (p: string, headers: Record<string, string> = {}) => fetch(`${base}${p}`, { headers, redirect: 'manual' });
     const statuses: Record<string, number> = {};
     const note = async (name: string, response: Promise<Response>) => {
@@ -104,7 +168,10 @@ describe('logs of a full run', () => {
 
     // Checkout: successes, Stripe refusing the reader's address, Stripe down, bad input.
     const valid = { publication: 'demo', amount: 1500, currency: 'eur', interval: 'once', article_url: article };
-    await note('checkout ok', json('/api/checkout', { ...valid, email: 'happy.reader@example.com' }, { 'idempotency-key': 'click-happy.reader@example.com' }));
+    await note(
+      'checkout ok',
+      json('/api/checkout', { ...valid, email: 'happy.reader@example.com' }, { 'idempotency-key': 'click-happy.reader@example.com' }),
+    );
     await note('checkout form ok', form('/api/checkout', { ...valid, amount: '700', email: 'form.reader@example.com', interval: 'month' }));
     await note('checkout stripe 400', json('/api/checkout', { ...valid, amount: 4242, email: 'refused.reader@example.com' }));
     await note('checkout stripe 500', json('/api/checkout', { ...valid, amount: 5000, email: 'unlucky.reader@example.com' }));
@@ -115,26 +182,73 @@ describe('logs of a full run', () => {
     await note('checkout form invalid', form('/api/checkout', { ...valid, amount: '-1', email: 'form.typo@example.com' }));
     await note('checkout too large', json('/api/checkout', { ...valid, email: 'big.body@example.com', variant: 'x'.repeat(20_000) }));
     // A member who came from a newsletter link that carried their address (cs_test_stub3).
-    await note('checkout member', form('/api/checkout', { ...valid, amount: '800', interval: 'month', article_url: `${article}?ref=portal.reader@example.com` }));
+    await note(
+      'checkout member',
+      form('/api/checkout', { ...valid, amount: '800', interval: 'month', article_url: `${article}?ref=portal.reader@example.com` }),
+    );
 
     // Webhooks full of e-mail addresses; a redelivery; forged and stale signatures.
     const now = Math.floor(Date.now() / 1000);
     const meta = { publication: 'demo', article_url: article };
     const events = [
-      stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_logs_1', email: 'webhook.reader@example.com', name: 'Wanda Webhook', customer: 'cus_logs_1', created: now, ...meta }), { id: 'evt_logs_1', created: now }),
-      stripeEvent('customer.updated', customer({ id: 'cus_logs_1', email: 'changed.address@example.org', name: 'Wanda W.' }), { id: 'evt_logs_2', created: now + 1, previous_attributes: { email: 'webhook.reader@example.com' } }),
-      stripeEvent('invoice.paid', invoice({ id: 'in_logs_1', customer: 'cus_logs_2', subscription: 'sub_logs_2', amount: 900, email: 'member.reader@example.net', created: now, ...meta }), { id: 'evt_logs_3', created: now }),
-      stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_logs_foreign', email: 'other.product@example.com' }), { id: 'evt_logs_4', created: now }),
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({
+          id: 'cs_logs_1',
+          email: 'webhook.reader@example.com',
+          name: 'Wanda Webhook',
+          customer: 'cus_logs_1',
+          created: now,
+          ...meta,
+        }),
+        { id: 'evt_logs_1', created: now },
+      ),
+      stripeEvent('customer.updated', customer({ id: 'cus_logs_1', email: 'changed.address@example.org', name: 'Wanda W.' }), {
+        id: 'evt_logs_2',
+        created: now + 1,
+        previous_attributes: { email: 'webhook.reader@example.com' },
+      }),
+      stripeEvent(
+        'invoice.paid',
+        invoice({
+          id: 'in_logs_1',
+          customer: 'cus_logs_2',
+          subscription: 'sub_logs_2',
+          amount: 900,
+          email: 'member.reader@example.net',
+          created: now,
+          ...meta,
+        }),
+        { id: 'evt_logs_3', created: now },
+      ),
+      stripeEvent('checkout.session.completed', checkoutSession({ id: 'cs_logs_foreign', email: 'other.product@example.com' }), {
+        id: 'evt_logs_4',
+        created: now,
+      }),
     ];
     for (const event of [...events, events[0]!]) {
       const payload = JSON.stringify(event);
-      await note(`webhook ${event.id}`, json('/webhooks/stripe', payload, { 'stripe-signature': signPayload(payload, { secret: WEBHOOK_SECRET }) }));
+      await note(
+        `webhook ${event.id}`,
+        json('/webhooks/stripe', payload, { 'stripe-signature': signPayload(payload, { secret: WEBHOOK_SECRET }) }),
+      );
     }
     const forged = JSON.stringify(events[0]);
-    await note('webhook wrong secret', json('/webhooks/stripe', forged, { 'stripe-signature': signPayload(forged, { secret: 'whsec_not_the_right_one' }) }));
-    await note('webhook stale', json('/webhooks/stripe', forged, { 'stripe-signature': signPayload(forged, { secret: WEBHOOK_SECRET, timestamp: now - 3600 }) }));
+    await note(
+      'webhook wrong secret',
+      json('/webhooks/stripe', forged, { 'stripe-signature': signPayload(forged, { secret: 'whsec_not_the_right_one' }) }),
+    );
+    await note(
+      'webhook stale',
+      json('/webhooks/stripe', forged, { 'stripe-signature': signPayload(forged, { secret: WEBHOOK_SECRET, timestamp: now - 3600 }) }),
+    );
     await note('webhook unsigned', json('/webhooks/stripe', forged));
-    await note('webhook signed garbage', json('/webhooks/stripe', '{"email":"garbage@example.com"}', { 'stripe-signature': signPayload('{"email":"garbage@example.com"}', { secret: WEBHOOK_SECRET }) }));
+    await note(
+      'webhook signed garbage',
+      json('/webhooks/stripe', '{"email":"garbage@example.com"}', {
+        'stripe-signature': signPayload('{"email":"garbage@example.com"}', { secret: WEBHOOK_SECRET }),
+      }),
+    );
 
     // Reports and privacy requests with the key; a wrong key.
     const auth = { authorization: `Bearer ${apiKey}` };
@@ -160,7 +274,10 @@ describe('logs of a full run', () => {
     await note('portal', form('/billing-portal', { session_id: 'cs_test_stub2' }, await passOf('cs_test_stub2')));
     await note('portal refused', form('/billing-portal', { session_id: 'cs_test_stub3' }, await passOf('cs_test_stub3')));
     await note('donate', get(`/donate/demo?article=${encodeURIComponent(`${article}?from=newsletter.reader@example.com`)}`));
-    await note('beacon', json('/api/events', { publication: 'demo', type: 'impression', article_url: `${article}?ref=beacon.reader@example.com` }));
+    await note(
+      'beacon',
+      json('/api/events', { publication: 'demo', type: 'impression', article_url: `${article}?ref=beacon.reader@example.com` }),
+    );
     await note('404 path', get('/nope/lost.reader@example.com'));
     await note('404 encoded path', get('/api/widget/who%40example.com'));
     await note('nul', get('/donate/%00?email=nul.reader@example.com'));

@@ -19,7 +19,20 @@ import path from 'node:path';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../../src/db/create-database.js';
-import { type DeliveryOutcome, deliverConcurrently, createFreshPostgresDatabase, type FreshDatabase, freePort, postEvent, type ServerProcess, seededShuffle, spawnServer, stopServer, waitForInboxDrained, waitForReady } from '../../helpers/hardening-server.js';
+import {
+  type DeliveryOutcome,
+  deliverConcurrently,
+  createFreshPostgresDatabase,
+  type FreshDatabase,
+  freePort,
+  postEvent,
+  type ServerProcess,
+  seededShuffle,
+  spawnServer,
+  stopServer,
+  waitForInboxDrained,
+  waitForReady,
+} from '../../helpers/hardening-server.js';
 import { domainSnapshot, type DomainSnapshot, duplicateRows, loadHistory, seededRandom } from '../../helpers/hardening-history.js';
 import { createTestApp } from '../../helpers/test-app.js';
 import { deliver } from '../../helpers/webhook-delivery.js';
@@ -71,7 +84,12 @@ async function serverDatabase(): Promise<{ env: Record<string, string>; open(): 
  * takes SHUTDOWN_TIMEOUT_MS: 3 s here rather than the default 10 s.
  */
 async function start(env: Record<string, string>): Promise<ServerProcess> {
-  const server = spawnServer(await freePort(), { STRIPE_WEBHOOK_SECRET: SECRET, RATE_LIMIT_EVENTS_IP: 'off', SHUTDOWN_TIMEOUT_MS: '3000', ...env });
+  const server = spawnServer(await freePort(), {
+    STRIPE_WEBHOOK_SECRET: SECRET,
+    RATE_LIMIT_EVENTS_IP: 'off',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    ...env,
+  });
   cleanups.push(() => stopServer(server));
   await waitForReady(server);
   return server;
@@ -94,7 +112,10 @@ async function expectStored(open: () => Promise<DatabaseHandle>, acknowledged: s
   const database = await open();
   try {
     const stored = new Set((await database.db.selectFrom('stripe_events').select('id').execute()).map((r) => r.id));
-    expect(acknowledged.filter((id) => !stored.has(id)), 'acknowledged events missing').toEqual([]);
+    expect(
+      acknowledged.filter((id) => !stored.has(id)),
+      'acknowledged events missing',
+    ).toEqual([]);
   } finally {
     await database.close();
   }
@@ -104,7 +125,10 @@ async function expectCompleteState(open: () => Promise<DatabaseHandle>, acknowle
   const database = await open();
   try {
     const stored = new Set((await database.db.selectFrom('stripe_events').select('id').execute()).map((r) => r.id));
-    expect(acknowledged.filter((id) => !stored.has(id)), 'acknowledged events missing').toEqual([]);
+    expect(
+      acknowledged.filter((id) => !stored.has(id)),
+      'acknowledged events missing',
+    ).toEqual([]);
     expect(stored.size).toBe(events.length);
     expect(await duplicateRows(database.db)).toEqual({ payments: 0, sessions: 0, statusChanges: 0, events: 0 });
     const state = await domainSnapshot(database.db);
@@ -137,7 +161,7 @@ describe(`the server process under a webhook load (${onPostgres ? 'Postgres' : '
     const acknowledged = first.filter((o) => o.status === 200).map((o) => o.id);
     const unacknowledged = first.filter((o) => o.status !== 200);
     expect(acknowledged.length).toBeGreaterThanOrEqual(killAfter - 1);
-    expect(unacknowledged.length, "the kill must leave some events unacknowledged").toBeGreaterThan(0);
+    expect(unacknowledged.length, 'the kill must leave some events unacknowledged').toBeGreaterThan(0);
     // Nothing but 200 before the kill and dropped connections after it: no 5xx under load.
     expect(first.filter((o) => o.status !== 200 && o.status !== null)).toEqual([]);
     // Straight after the crash, before anything is sent again: every acknowledged event survived.
@@ -151,37 +175,41 @@ describe(`the server process under a webhook load (${onPostgres ? 'Postgres' : '
     await stopServer(server, 'SIGTERM');
   }, 180_000);
 
-  it.runIf(onPostgres)('stopped with SIGTERM during a heavier load: exits 0, loses no acknowledged event, and completes after redelivery', async () => {
-    const database = await serverDatabase();
-    let server = await start(database.env);
-    const stopAfter = Math.floor(events.length * 0.3);
-    let stopping = false;
-    const first = await deliverConcurrently(
-      events,
-      (e) => postEvent(server.base, e, SECRET),
-      16,
-      (_outcome, done) => {
-        if (!stopping && done >= stopAfter) {
-          stopping = true;
-          server.child.kill('SIGTERM'); // with 15 more deliveries in flight
-        }
-      },
-    );
-    expect(await server.exited).toBe(0);
-    expect(server.output()).toContain('"msg":"stopped"');
-    const acknowledged = first.filter((o) => o.status === 200).map((o) => o.id);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(stopAfter);
-    // Requests in flight at the signal were finished, not cut: a refused connection is the only
-    // other outcome (status null), never an error answer.
-    expect(first.filter((o) => o.status !== 200 && o.status !== null)).toEqual([]);
+  it.runIf(onPostgres)(
+    'stopped with SIGTERM during a heavier load: exits 0, loses no acknowledged event, and completes after redelivery',
+    async () => {
+      const database = await serverDatabase();
+      let server = await start(database.env);
+      const stopAfter = Math.floor(events.length * 0.3);
+      let stopping = false;
+      const first = await deliverConcurrently(
+        events,
+        (e) => postEvent(server.base, e, SECRET),
+        16,
+        (_outcome, done) => {
+          if (!stopping && done >= stopAfter) {
+            stopping = true;
+            server.child.kill('SIGTERM'); // with 15 more deliveries in flight
+          }
+        },
+      );
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('"msg":"stopped"');
+      const acknowledged = first.filter((o) => o.status === 200).map((o) => o.id);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(stopAfter);
+      // Requests in flight at the signal were finished, not cut: a refused connection is the only
+      // other outcome (status null), never an error answer.
+      expect(first.filter((o) => o.status !== 200 && o.status !== null)).toEqual([]);
 
-    // Every acknowledged event is in the database before anything is sent again.
-    await expectStored(database.open, acknowledged);
+      // Every acknowledged event is in the database before anything is sent again.
+      await expectStored(database.open, acknowledged);
 
-    server = await start(database.env);
-    await redeliver(server, first, 2);
-    await waitForInboxDrained(server);
-    await expectCompleteState(database.open, acknowledged);
-    await stopServer(server, 'SIGTERM');
-  }, 180_000);
+      server = await start(database.env);
+      await redeliver(server, first, 2);
+      await waitForInboxDrained(server);
+      await expectCompleteState(database.open, acknowledged);
+      await stopServer(server, 'SIGTERM');
+    },
+    180_000,
+  );
 });

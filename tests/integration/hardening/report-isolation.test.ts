@@ -38,7 +38,12 @@ async function keyFor(db: Db, slug: Slug): Promise<string> {
 async function beacons(app: Express, slug: Slug): Promise<void> {
   const article = slug === 'demo' ? ARTICLE_1 : ITALIA_ARTICLE;
   for (let i = 0; i < (slug === 'demo' ? 7 : 5); i++) {
-    const body = JSON.stringify({ publication: slug, type: i % 3 === 0 ? 'click' : 'impression', article_url: article, variant: slug === 'demo' ? 'a' : 'appello' });
+    const body = JSON.stringify({
+      publication: slug,
+      type: i % 3 === 0 ? 'click' : 'impression',
+      article_url: article,
+      variant: slug === 'demo' ? 'a' : 'appello',
+    });
     await request(app).post('/api/events').set('content-type', 'text/plain').send(body).expect(202);
   }
   await widgetCountersOf(app).flush();
@@ -46,7 +51,11 @@ async function beacons(app: Express, slug: Slug): Promise<void> {
 
 async function identifiers(db: Db, slug: Slug): Promise<string[]> {
   const pub = await db.selectFrom('publications').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
-  const payments = await db.selectFrom('payments').select(['source_id', 'customer_id', 'payment_intent_id', 'subscription_id', 'checkout_session_id', 'article_url']).where('publication_id', '=', pub.id).execute();
+  const payments = await db
+    .selectFrom('payments')
+    .select(['source_id', 'customer_id', 'payment_intent_id', 'subscription_id', 'checkout_session_id', 'article_url'])
+    .where('publication_id', '=', pub.id)
+    .execute();
   const supporters = await db.selectFrom('supporters').select(['email']).where('publication_id', '=', pub.id).execute();
   const customers = await db.selectFrom('stripe_customers').select(['id', 'email']).where('publication_id', '=', pub.id).execute();
   const memberships = await db.selectFrom('memberships').select(['subscription_id']).where('publication_id', '=', pub.id).execute();
@@ -128,7 +137,11 @@ function queryFor(report: (typeof REPORTS)[number], crossValues: string[]): fc.A
   const common = { from: date, to: date };
   const byReport: Record<string, Record<string, fc.Arbitrary<string>>> = {
     summary: common,
-    timeseries: { ...common, metric: fc.constantFrom('revenue', 'supporters', 'members', 'mrr'), interval: fc.constantFrom('day', 'week', 'month') },
+    timeseries: {
+      ...common,
+      metric: fc.constantFrom('revenue', 'supporters', 'members', 'mrr'),
+      interval: fc.constantFrom('day', 'week', 'month'),
+    },
     articles: { ...common, limit: fc.constantFrom('1', '2', '100'), sort: fc.constantFrom('revenue', 'impressions', 'paid', 'conversion') },
     donations: {
       ...common,
@@ -158,36 +171,47 @@ function queryFor(report: (typeof REPORTS)[number], crossValues: string[]): fc.A
   const params = byReport[report]!;
   return fc
     .subarray(Object.keys(params), { maxLength: Math.min(4, Object.keys(params).length) })
-    .chain((keys) => (keys.length === 0 ? fc.constant([] as Array<[string, string]>) : fc.tuple(...keys.map((k) => params[k]!.map((v): [string, string] => [k, v])))))
+    .chain((keys) =>
+      keys.length === 0
+        ? fc.constant([] as Array<[string, string]>)
+        : fc.tuple(...keys.map((k) => params[k]!.map((v): [string, string] => [k, v]))),
+    )
     .map((pairs) => new URLSearchParams(pairs).toString());
 }
 
 describe('publication isolation of the publisher API', () => {
-  it.each(SLUGS)("a %s key gets exactly what a database of that publication alone gives, and nothing of the other's", async (slug) => {
-    const before = await databaseFingerprint(shared.database.db);
-    let showingOwnData = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...REPORTS).chain((report) => queryFor(report, secrets[other(slug)]).map((query) => ({ report, query }))),
-        async ({ report, query }) => {
-          const path = `/api/reports/${report}?${query}`;
-          const res = await get(shared.app, path, sharedKeys[slug]);
-          expect(res.status, `${path}: ${res.text.slice(0, 300)}`).toBeLessThan(500);
-          expectNoLeak(slug, path, res.text);
-          const alone = await get(controls[slug].app, path, controlKeys[slug]);
-          expect(comparable(res), path).toEqual(comparable(alone));
-          if (res.status === 200 && secrets[slug].some((s) => res.text.includes(s))) showingOwnData += 1;
+  it.each(SLUGS)(
+    "a %s key gets exactly what a database of that publication alone gives, and nothing of the other's",
+    async (slug) => {
+      const before = await databaseFingerprint(shared.database.db);
+      let showingOwnData = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...REPORTS).chain((report) => queryFor(report, secrets[other(slug)]).map((query) => ({ report, query }))),
+          async ({ report, query }) => {
+            const path = `/api/reports/${report}?${query}`;
+            const res = await get(shared.app, path, sharedKeys[slug]);
+            expect(res.status, `${path}: ${res.text.slice(0, 300)}`).toBeLessThan(500);
+            expectNoLeak(slug, path, res.text);
+            const alone = await get(controls[slug].app, path, controlKeys[slug]);
+            expect(comparable(res), path).toEqual(comparable(alone));
+            if (res.status === 200 && secrets[slug].some((s) => res.text.includes(s))) showingOwnData += 1;
+          },
+        ),
+        {
+          numRuns: Number(process.env.HARDENING_ISOLATION_RUNS ?? 120),
+          ...(process.env.HARDENING_FUZZ_SEED ? { seed: Number(process.env.HARDENING_FUZZ_SEED) } : {}),
         },
-      ),
-      { numRuns: Number(process.env.HARDENING_ISOLATION_RUNS ?? 120), ...(process.env.HARDENING_FUZZ_SEED ? { seed: Number(process.env.HARDENING_FUZZ_SEED) } : {}) },
-    );
-    // The queries are not all empty: many answers do show the key's own supporters and payments.
-    expect(showingOwnData).toBeGreaterThan(10);
-    // Report reads write nothing (beyond a key's last use, recorded before: the clock is frozen).
-    expect(changedTables(before, await databaseFingerprint(shared.database.db)).filter((table) => table !== 'api_keys')).toEqual([]);
-  }, 120_000);
+      );
+      // The queries are not all empty: many answers do show the key's own supporters and payments.
+      expect(showingOwnData).toBeGreaterThan(10);
+      // Report reads write nothing (beyond a key's last use, recorded before: the clock is frozen).
+      expect(changedTables(before, await databaseFingerprint(shared.database.db)).filter((table) => table !== 'api_keys')).toEqual([]);
+    },
+    120_000,
+  );
 
-  it.each(SLUGS)("a %s key asking for the other publication by name is refused on every endpoint", async (slug) => {
+  it.each(SLUGS)('a %s key asking for the other publication by name is refused on every endpoint', async (slug) => {
     for (const report of REPORTS) {
       const res = await get(shared.app, `/api/reports/${report}?publication=${other(slug)}`, sharedKeys[slug]);
       expect(res.status, report).toBe(403);
@@ -203,7 +227,11 @@ describe('publication isolation of the publisher API', () => {
       const cursors: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: request.Response = await get(shared.app, `/api/reports/${list}?limit=1${range}${cursor ? `&cursor=${cursor}` : ''}`, sharedKeys[other(slug)]);
+        const page: request.Response = await get(
+          shared.app,
+          `/api/reports/${list}?limit=1${range}${cursor ? `&cursor=${cursor}` : ''}`,
+          sharedKeys[other(slug)],
+        );
         expect(page.status).toBe(200);
         cursor = page.body.next_cursor as string | null;
         if (cursor) cursors.push(cursor);
@@ -226,7 +254,10 @@ describe('publication isolation of the publisher API', () => {
       const exported = await get(shared.app, `/api/supporters/export?email=${encodeURIComponent(email)}`, sharedKeys[slug]);
       expect([404], email).toContain(exported.status);
       expectNoLeak(slug, 'export', exported.text);
-      const erased = await request(shared.app).post('/api/supporters/erase').set('authorization', `Bearer ${sharedKeys[slug]}`).send({ email });
+      const erased = await request(shared.app)
+        .post('/api/supporters/erase')
+        .set('authorization', `Bearer ${sharedKeys[slug]}`)
+        .send({ email });
       expect(erased.status, email).toBe(404);
       expectNoLeak(slug, 'erase', erased.text);
     }

@@ -22,7 +22,14 @@ import { createApp } from '../../../src/app.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
 import { startStubStripe, type StubStripe } from '../../helpers/hardening-server.js';
-import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, TEST_STRIPE_KEY, TEST_WEBHOOK_SECRET, type TestApp } from '../../helpers/test-app.js';
+import {
+  createTestApp,
+  STRIPE_TEST_HOST,
+  TEST_PUBLIC_URL,
+  TEST_STRIPE_KEY,
+  TEST_WEBHOOK_SECRET,
+  type TestApp,
+} from '../../helpers/test-app.js';
 
 const TIMEOUT_MS = 500;
 let t: TestApp;
@@ -46,16 +53,36 @@ function appWith(stripe: Stripe): Express {
 beforeAll(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  const stripe = new Stripe(TEST_STRIPE_KEY, { host: 'stripe.test', port: 80, protocol: 'http', maxNetworkRetries: 2, timeout: TIMEOUT_MS });
+  const stripe = new Stripe(TEST_STRIPE_KEY, {
+    host: 'stripe.test',
+    port: 80,
+    protocol: 'http',
+    maxNetworkRetries: 2,
+    timeout: TIMEOUT_MS,
+  });
   t = await createTestApp({ stripe });
-  fetchApp = appWith(new Stripe(TEST_STRIPE_KEY, { host: 'stripe.test', port: 80, protocol: 'http', maxNetworkRetries: 2, timeout: TIMEOUT_MS, httpClient: Stripe.createFetchHttpClient() }));
+  fetchApp = appWith(
+    new Stripe(TEST_STRIPE_KEY, {
+      host: 'stripe.test',
+      port: 80,
+      protocol: 'http',
+      maxNetworkRetries: 2,
+      timeout: TIMEOUT_MS,
+      httpClient: Stripe.createFetchHttpClient(),
+    }),
+  );
   let slowSessions = 0;
-  slowStripe = await startStubStripe(() => {
-    const id = `cs_test_slow${++slowSessions}`;
-    return { status: 200, body: { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}` } };
-  }, () => slowStripeDelayMs);
+  slowStripe = await startStubStripe(
+    () => {
+      const id = `cs_test_slow${++slowSessions}`;
+      return { status: 200, body: { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}` } };
+    },
+    () => slowStripeDelayMs,
+  );
   const { hostname, port } = new URL(slowStripe.url);
-  slowApp = appWith(new Stripe(TEST_STRIPE_KEY, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2, timeout: TIMEOUT_MS }));
+  slowApp = appWith(
+    new Stripe(TEST_STRIPE_KEY, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2, timeout: TIMEOUT_MS }),
+  );
 });
 afterAll(async () => {
   nock.cleanAll();
@@ -69,7 +96,13 @@ afterEach(() => {
   nock.cleanAll();
 });
 
-const valid = { publication: 'demo', amount: 1000, currency: 'eur', interval: 'once', article_url: 'https://news.example/2026/11/city-hall' };
+const valid = {
+  publication: 'demo',
+  amount: 1000,
+  currency: 'eur',
+  interval: 'once',
+  article_url: 'https://news.example/2026/11/city-hall',
+};
 
 /** Stripe's answers, one per attempt, recording the idempotency key each attempt carried. */
 function stripeAnswers(...answers: Array<(scope: nock.Interceptor) => nock.Scope>) {
@@ -86,10 +119,18 @@ function stripeAnswers(...answers: Array<(scope: nock.Interceptor) => nock.Scope
   return keys;
 }
 
-const created = (id: string) => (i: nock.Interceptor) => i.reply(200, { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, payment_status: 'unpaid' });
+const created = (id: string) => (i: nock.Interceptor) =>
+  i.reply(200, { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, payment_status: 'unpaid' });
 const rateLimited = (shouldRetry: boolean) => (i: nock.Interceptor) =>
-  i.reply(429, { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly.' } }, shouldRetry ? { 'Stripe-Should-Retry': 'true' } : {});
-const tooSlow = (i: nock.Interceptor) => i.delay(TIMEOUT_MS * 3).reply(200, { id: 'cs_never_seen', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_never_seen' });
+  i.reply(
+    429,
+    { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly.' } },
+    shouldRetry ? { 'Stripe-Should-Retry': 'true' } : {},
+  );
+const tooSlow = (i: nock.Interceptor) =>
+  i
+    .delay(TIMEOUT_MS * 3)
+    .reply(200, { id: 'cs_never_seen', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_never_seen' });
 const reset = (i: nock.Interceptor) => i.replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
 const serverError = (i: nock.Interceptor) => i.reply(500, { error: { type: 'api_error', message: 'try again' } });
 

@@ -80,62 +80,72 @@ describe.runIf(onPostgres)('two servers on one Postgres database', () => {
     await fresh?.close();
   });
 
-  it.each(Array.from({ length: ROUNDS }, (_, round) => round))('round %i: every event applied exactly once, whichever server gets it and however often', async (round) => {
-    await resetData(fresh.db);
-    errors.length = 0;
-    const random = seededRandom(1_000 + round);
-    const [a, b] = servers as [Express, Express];
-    type Plan = 'both at once' | 'A' | 'B' | 'A then B';
-    const plans = new Map<string, Plan>();
-    for (const event of events) {
-      const r = random();
-      plans.set(event.id, r < 0.6 ? 'both at once' : r < 0.75 ? 'A' : r < 0.9 ? 'B' : 'A then B');
-    }
-    const simultaneous: Array<{ id: string; answers: Array<{ status: number; duplicate: boolean }> }> = [];
-    /** Deliveries Stripe would have to make again: anything but a 200. */
-    const failed: Array<{ event: Stripe.Event; status: number; body: unknown }> = [];
-    const send = async (app: Express, event: Stripe.Event) => {
-      // Acknowledged once stored; both instances' appliers apply in the background meanwhile.
-      const res = await post(app, event);
-      if (res.status !== 200) failed.push({ event, status: res.status, body: res.body });
-      return { status: res.status, duplicate: res.body?.duplicate === true };
-    };
-    // Events in their Stripe order, a dozen in flight at once, so related events race too.
-    await deliverConcurrently(
-      events,
-      async (event): Promise<DeliveryOutcome> => {
-        switch (plans.get(event.id)!) {
-          case 'both at once':
-            simultaneous.push({ id: event.id, answers: await Promise.all([send(a, event), send(b, event)]) });
-            break;
-          case 'A':
-            await send(a, event);
-            break;
-          case 'B':
-            await send(b, event);
-            break;
-          case 'A then B': {
-            const first = await send(a, event);
-            const second = await send(b, event);
-            if (first.status === 200) expect(second).toEqual({ status: 200, duplicate: true });
-            break;
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round))(
+    'round %i: every event applied exactly once, whichever server gets it and however often',
+    async (round) => {
+      await resetData(fresh.db);
+      errors.length = 0;
+      const random = seededRandom(1_000 + round);
+      const [a, b] = servers as [Express, Express];
+      type Plan = 'both at once' | 'A' | 'B' | 'A then B';
+      const plans = new Map<string, Plan>();
+      for (const event of events) {
+        const r = random();
+        plans.set(event.id, r < 0.6 ? 'both at once' : r < 0.75 ? 'A' : r < 0.9 ? 'B' : 'A then B');
+      }
+      const simultaneous: Array<{ id: string; answers: Array<{ status: number; duplicate: boolean }> }> = [];
+      /** Deliveries Stripe would have to make again: anything but a 200. */
+      const failed: Array<{ event: Stripe.Event; status: number; body: unknown }> = [];
+      const send = async (app: Express, event: Stripe.Event) => {
+        // Acknowledged once stored; both instances' appliers apply in the background meanwhile.
+        const res = await post(app, event);
+        if (res.status !== 200) failed.push({ event, status: res.status, body: res.body });
+        return { status: res.status, duplicate: res.body?.duplicate === true };
+      };
+      // Events in their Stripe order, a dozen in flight at once, so related events race too.
+      await deliverConcurrently(
+        events,
+        async (event): Promise<DeliveryOutcome> => {
+          switch (plans.get(event.id)!) {
+            case 'both at once':
+              simultaneous.push({ id: event.id, answers: await Promise.all([send(a, event), send(b, event)]) });
+              break;
+            case 'A':
+              await send(a, event);
+              break;
+            case 'B':
+              await send(b, event);
+              break;
+            case 'A then B': {
+              const first = await send(a, event);
+              const second = await send(b, event);
+              if (first.status === 200) expect(second).toEqual({ status: 200, duplicate: true });
+              break;
+            }
           }
-        }
-        return { id: event.id, status: 200 };
-      },
-      12,
-    );
-    // Storing an event races with nothing but its own copies: every delivery is acknowledged.
-    expect(failed).toEqual([]);
-    expect(simultaneous.length).toBeGreaterThan(events.length / 2);
-    // Of two deliveries at the same instant, at most one applied the event (none if it failed).
-    for (const { id, answers } of simultaneous) expect(answers.filter((x) => x.status === 200 && !x.duplicate).length, id).toBeLessThanOrEqual(1);
-    for (const { id, answers } of simultaneous) if (answers.every((x) => x.status === 200)) expect(answers.filter((x) => !x.duplicate), id).toHaveLength(1);
-    await settle();
-    expect(errors, 'no event failed in either applier').toEqual([]);
-    expect(await duplicateRows(fresh.db)).toEqual({ payments: 0, sessions: 0, statusChanges: 0, events: 0 });
-    expect(await domainSnapshot(fresh.db)).toEqual(reference);
-  }, 120_000);
+          return { id: event.id, status: 200 };
+        },
+        12,
+      );
+      // Storing an event races with nothing but its own copies: every delivery is acknowledged.
+      expect(failed).toEqual([]);
+      expect(simultaneous.length).toBeGreaterThan(events.length / 2);
+      // Of two deliveries at the same instant, at most one applied the event (none if it failed).
+      for (const { id, answers } of simultaneous)
+        expect(answers.filter((x) => x.status === 200 && !x.duplicate).length, id).toBeLessThanOrEqual(1);
+      for (const { id, answers } of simultaneous)
+        if (answers.every((x) => x.status === 200))
+          expect(
+            answers.filter((x) => !x.duplicate),
+            id,
+          ).toHaveLength(1);
+      await settle();
+      expect(errors, 'no event failed in either applier').toEqual([]);
+      expect(await duplicateRows(fresh.db)).toEqual({ payments: 0, sessions: 0, statusChanges: 0, events: 0 });
+      expect(await domainSnapshot(fresh.db)).toEqual(reference);
+    },
+    120_000,
+  );
 
   it('the history is order-independent to begin with: newest-first delivery to one server gives the reference state', async () => {
     // Guards the oracle: if the generator produced a history whose result depended on order, the

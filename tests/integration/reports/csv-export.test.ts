@@ -20,7 +20,23 @@ let t: TestApp;
 let key: string;
 let publicationId: number;
 
-const NAMES = ['Ana', '=SUM(A1)', '+1', '-x', '@me', '\tx', '\rx', 'a"b', 'a,b', 'two\nlines', 'two\r\nlines', 'Јована "Ђорђевић", Čačak', "'quoted'", '🙂', ''];
+const NAMES = [
+  'Ana',
+  '=SUM(A1)',
+  '+1',
+  '-x',
+  '@me',
+  '\tx',
+  '\rx',
+  'a"b',
+  'a,b',
+  'two\nlines',
+  'two\r\nlines',
+  'Јована "Ђорђевић", Čačak',
+  "'quoted'",
+  '🙂',
+  '',
+];
 
 beforeAll(async () => {
   t = await createTestApp({ now: () => new Date('2026-03-31T12:00:00Z') });
@@ -75,11 +91,15 @@ function cell(value: unknown): string {
 const line = (cells: unknown[]) => `${cells.map(cell).join(',')}\r\n`;
 
 async function csv(path: string): Promise<string> {
-  const res = await request(t.app).get(path).set('Authorization', `Bearer ${key}`).buffer(true).parse((r, done) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (c: Buffer) => chunks.push(c));
-    r.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+  const res = await request(t.app)
+    .get(path)
+    .set('Authorization', `Bearer ${key}`)
+    .buffer(true)
+    .parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => done(null, Buffer.concat(chunks)));
+    });
   expect(res.status).toBe(200);
   return (res.body as Buffer).toString('utf8');
 }
@@ -87,7 +107,12 @@ async function csv(path: string): Promise<string> {
 describe('supporters.csv over several batches', () => {
   it('equals the supporters as stored, newest first, one line per currency, times as toISOString gives them', async () => {
     const db = t.database.db;
-    const supporters = await db.selectFrom('supporters').select(['id', 'email', 'name', 'first_paid_at', 'last_paid_at']).where('publication_id', '=', publicationId).orderBy('id', 'desc').execute();
+    const supporters = await db
+      .selectFrom('supporters')
+      .select(['id', 'email', 'name', 'first_paid_at', 'last_paid_at'])
+      .where('publication_id', '=', publicationId)
+      .orderBy('id', 'desc')
+      .execute();
     const totals = await db.selectFrom('supporter_totals').selectAll().orderBy('currency').execute();
     const memberships = await db.selectFrom('memberships').select(['supporter_id', 'status']).execute();
     const expected = supporters.flatMap((s) => {
@@ -95,14 +120,25 @@ describe('supporters.csv over several batches', () => {
       const base = [s.id, s.email, s.name, s.first_paid_at, s.last_paid_at, status];
       const mine = totals.filter((x) => x.supporter_id === s.id);
       if (mine.length === 0) return [line([...base, '', 0, '', '', ''])];
-      return mine.map((x) => line([...base, x.currency.toUpperCase(), x.payments, minorToDecimalString(x.gross, x.currency), minorToDecimalString(x.refunded, x.currency), minorToDecimalString(x.gross - x.refunded, x.currency)]));
+      return mine.map((x) =>
+        line([
+          ...base,
+          x.currency.toUpperCase(),
+          x.payments,
+          minorToDecimalString(x.gross, x.currency),
+          minorToDecimalString(x.refunded, x.currency),
+          minorToDecimalString(x.gross - x.refunded, x.currency),
+        ]),
+      );
     });
     expect(supporters.length).toBe(SUPPORTERS);
     expect(supporters.some((s) => s.first_paid_at && s.first_paid_at.getUTCMilliseconds() !== 0)).toBe(true);
 
     const body = await csv('/api/reports/supporters.csv');
     expect(body.length).toBeGreaterThan(200_000);
-    expect(body).toBe(`\uFEFFid,email,name,first_supported_at,last_supported_at,membership_status,currency,payments,lifetime_gross,lifetime_refunded,lifetime_net\r\n${expected.join('')}`);
+    expect(body).toBe(
+      `\uFEFFid,email,name,first_supported_at,last_supported_at,membership_status,currency,payments,lifetime_gross,lifetime_refunded,lifetime_net\r\n${expected.join('')}`,
+    );
   });
 });
 
@@ -111,19 +147,54 @@ describe('donations.csv over several batches', () => {
     const payments = await t.database.db
       .selectFrom('payments as p')
       .leftJoin('supporters as s', 's.id', 'p.supporter_id')
-      .select(['p.id', 'p.paid_at', 'p.created_at', 'p.kind', 'p.status', 'p.currency', 'p.amount', 'p.refunded_amount', 'p.dispute_status', 's.email', 's.name', 'p.article_url', 'p.variant', 'p.subscription_id', 'p.source_id'])
+      .select([
+        'p.id',
+        'p.paid_at',
+        'p.created_at',
+        'p.kind',
+        'p.status',
+        'p.currency',
+        'p.amount',
+        'p.refunded_amount',
+        'p.dispute_status',
+        's.email',
+        's.name',
+        'p.article_url',
+        'p.variant',
+        'p.subscription_id',
+        'p.source_id',
+      ])
       .where('p.publication_id', '=', publicationId)
       .orderBy('p.id', 'desc')
       .execute();
     const expected = payments.map((p) => {
       const net = ['succeeded', 'partially_refunded', 'refunded'].includes(p.status) ? p.amount - p.refunded_amount : 0;
       const money = (minor: number) => minorToDecimalString(minor, p.currency);
-      return line([p.id, p.paid_at, p.created_at, p.kind, p.status, p.currency.toUpperCase(), money(p.amount), money(p.refunded_amount), money(net), p.dispute_status, p.email, p.name, p.article_url, p.variant, p.subscription_id, p.source_id]);
+      return line([
+        p.id,
+        p.paid_at,
+        p.created_at,
+        p.kind,
+        p.status,
+        p.currency.toUpperCase(),
+        money(p.amount),
+        money(p.refunded_amount),
+        money(net),
+        p.dispute_status,
+        p.email,
+        p.name,
+        p.article_url,
+        p.variant,
+        p.subscription_id,
+        p.source_id,
+      ]);
     });
     expect(payments.length).toBeGreaterThan(2 * 1000);
 
     const body = await csv('/api/reports/donations.csv?from=2025-12-01&to=2026-12-31');
-    expect(body).toBe(`\uFEFFid,paid_at,created_at,kind,status,currency,amount,refunded,net,dispute_status,email,name,article_url,variant,subscription_id,source_id\r\n${expected.join('')}`);
+    expect(body).toBe(
+      `\uFEFFid,paid_at,created_at,kind,status,currency,amount,refunded,net,dispute_status,email,name,article_url,variant,subscription_id,source_id\r\n${expected.join('')}`,
+    );
   });
 });
 
@@ -131,7 +202,8 @@ describe('readInBatches', () => {
   it('hands over full batches and then the rest, through the cursor on Postgres and Kysely elsewhere', async () => {
     const source = { db: t.database.db, pgPool: t.database.pgPool };
     const sizes: number[] = [];
-    for await (const batch of readInBatches(source, supporterExportQuery({ publicationId, timeZone: 'UTC' }, {}), 1000)) sizes.push(batch.length);
+    for await (const batch of readInBatches(source, supporterExportQuery({ publicationId, timeZone: 'UTC' }, {}), 1000))
+      sizes.push(batch.length);
     expect(sizes).toEqual([1000, 1000, 600]);
   });
 });

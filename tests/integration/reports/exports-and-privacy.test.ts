@@ -22,15 +22,15 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
+    else if (c === ',') (row.push(cell), (cell = ''));
+    else if (c === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''), i++);
     else cell += c;
   }
-  if (cell || row.length) row.push(cell), rows.push(row);
+  if (cell || row.length) (row.push(cell), rows.push(row));
   return rows;
 }
 
@@ -44,7 +44,16 @@ beforeAll(async () => {
     t.app,
     stripeEvent(
       'checkout.session.completed',
-      checkoutSession({ id: 'cs_evil', amount: 1234, email: 'dragan@example.com', name: '=HYPERLINK("http://evil")', customer: 'cus_evil', publication: 'demo', article_url: 'https://news.example/a', created: Date.parse('2026-03-20T10:00:00Z') / 1000 }),
+      checkoutSession({
+        id: 'cs_evil',
+        amount: 1234,
+        email: 'dragan@example.com',
+        name: '=HYPERLINK("http://evil")',
+        customer: 'cus_evil',
+        publication: 'demo',
+        article_url: 'https://news.example/a',
+        created: Date.parse('2026-03-20T10:00:00Z') / 1000,
+      }),
       { id: 'evt_evil', created: Date.parse('2026-03-20T10:00:00Z') / 1000 },
     ),
   );
@@ -52,7 +61,16 @@ beforeAll(async () => {
     t.app,
     stripeEvent(
       'checkout.session.completed',
-      checkoutSession({ id: 'cs_sr', amount: 5000, email: 'jovana@example.com', name: 'Јована "Ђорђевић", Čačak', customer: 'cus_sr', publication: 'demo', article_url: 'https://news.example/a', created: Date.parse('2026-03-21T10:00:00Z') / 1000 }),
+      checkoutSession({
+        id: 'cs_sr',
+        amount: 5000,
+        email: 'jovana@example.com',
+        name: 'Јована "Ђорђевић", Čačak',
+        customer: 'cus_sr',
+        publication: 'demo',
+        article_url: 'https://news.example/a',
+        created: Date.parse('2026-03-21T10:00:00Z') / 1000,
+      }),
       { id: 'evt_sr', created: Date.parse('2026-03-21T10:00:00Z') / 1000 },
     ),
   );
@@ -61,11 +79,13 @@ afterAll(() => t.close());
 
 describe('CSV exports', () => {
   it('streams donations as UTF-8 CSV with a BOM, exact decimal amounts and zero-decimal currencies right', async () => {
-    const res = await get('/api/reports/donations.csv?from=2026-01-01&to=2026-03-31').buffer(true).parse((r, done) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const res = await get('/api/reports/donations.csv?from=2026-01-01&to=2026-03-31')
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe('attachment; filename="demo-donations-2026-01-01-2026-03-31.csv"');
@@ -74,7 +94,24 @@ describe('CSV exports', () => {
     const text = body.toString('utf8').slice(1);
     expect(text.includes('\r\n')).toBe(true);
     const [header, ...rows] = parseCsv(text);
-    expect(header).toEqual(['id', 'paid_at', 'created_at', 'kind', 'status', 'currency', 'amount', 'refunded', 'net', 'dispute_status', 'email', 'name', 'article_url', 'variant', 'subscription_id', 'source_id']);
+    expect(header).toEqual([
+      'id',
+      'paid_at',
+      'created_at',
+      'kind',
+      'status',
+      'currency',
+      'amount',
+      'refunded',
+      'net',
+      'dispute_status',
+      'email',
+      'name',
+      'article_url',
+      'variant',
+      'subscription_id',
+      'source_id',
+    ]);
     const bySource = new Map(rows.map((r) => [r[15], r]));
     expect(bySource.get('cs_b')!.slice(3, 9)).toEqual(['one_off', 'partially_refunded', 'EUR', '10.00', '3.00', '7.00']);
     expect(bySource.get('cs_d')!.slice(5, 7)).toEqual(['JPY', '3000']);
@@ -87,7 +124,19 @@ describe('CSV exports', () => {
     const res = await get('/api/reports/supporters.csv?status=active');
     expect(res.status).toBe(200);
     const [header, ...rows] = parseCsv(res.text.replace(/^\uFEFF/, ''));
-    expect(header).toEqual(['id', 'email', 'name', 'first_supported_at', 'last_supported_at', 'membership_status', 'currency', 'payments', 'lifetime_gross', 'lifetime_refunded', 'lifetime_net']);
+    expect(header).toEqual([
+      'id',
+      'email',
+      'name',
+      'first_supported_at',
+      'last_supported_at',
+      'membership_status',
+      'currency',
+      'payments',
+      'lifetime_gross',
+      'lifetime_refunded',
+      'lifetime_net',
+    ]);
     expect(rows.map((r) => [r[1], r[5], r[6], r[8]]).sort()).toEqual([
       ['a@example.com', 'active', 'EUR', '40.00'],
       ['e@example.com', 'active', 'EUR', '60.00'],
@@ -120,7 +169,20 @@ describe('keyset pagination', () => {
       seen.push(...res.body.supporters.map((s: { id: number }) => s.id));
       cursor = res.body.next_cursor;
       // Someone gives between two page requests.
-      await deliver(t.app, stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_page_${added}`, email: `new${added}@example.com`, customer: `cus_page_${added}`, publication: 'demo', article_url: 'https://news.example/a' }), { id: `evt_page_${added++}` }));
+      await deliver(
+        t.app,
+        stripeEvent(
+          'checkout.session.completed',
+          checkoutSession({
+            id: `cs_page_${added}`,
+            email: `new${added}@example.com`,
+            customer: `cus_page_${added}`,
+            publication: 'demo',
+            article_url: 'https://news.example/a',
+          }),
+          { id: `evt_page_${added++}` },
+        ),
+      );
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length);
     for (const { id } of before) expect(seen).toContain(id);
@@ -138,7 +200,9 @@ describe('rollups', () => {
     expect(fromRollups.rows).toEqual(fromPayments.rows);
     const supporterRollup = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM supporter_totals t
-      WHERE t.gross <> (SELECT sum(p.amount) FROM payments p WHERE p.supporter_id = t.supporter_id AND p.currency = t.currency AND p.base_status = 'succeeded')`.execute(t.database.db);
+      WHERE t.gross <> (SELECT sum(p.amount) FROM payments p WHERE p.supporter_id = t.supporter_id AND p.currency = t.currency AND p.base_status = 'succeeded')`.execute(
+      t.database.db,
+    );
     expect(supporterRollup.rows[0]!.n).toBe(0);
   });
 
@@ -168,7 +232,10 @@ describe('privacy tools', () => {
 
   it('erases personal data but keeps every total', async () => {
     const before = (await get('/api/reports/summary?from=2026-01-01&to=2026-03-31')).body;
-    const res = await request(t.app).post('/api/supporters/erase').set('Authorization', `Bearer ${key}`).send({ email: 'jovana@example.com' });
+    const res = await request(t.app)
+      .post('/api/supporters/erase')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ email: 'jovana@example.com' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ publication: 'demo', stripe_customers_unlinked: 1 });
     expect(res.body.events_scrubbed).toBeGreaterThanOrEqual(1);
@@ -185,7 +252,8 @@ describe('privacy tools', () => {
     const payment = await db.selectFrom('payments').selectAll().where('source_id', '=', 'cs_sr').executeTakeFirstOrThrow();
     expect(payment).toMatchObject({ amount: 5000, customer_id: null, supporter_id: supporter.id });
     expect(await db.selectFrom('stripe_customers').selectAll().where('id', '=', 'cus_sr').execute()).toEqual([]);
-    const everything = JSON.stringify(await sql`SELECT * FROM stripe_events`.execute(db)) + JSON.stringify(await sql`SELECT * FROM supporters`.execute(db));
+    const everything =
+      JSON.stringify(await sql`SELECT * FROM stripe_events`.execute(db)) + JSON.stringify(await sql`SELECT * FROM supporters`.execute(db));
     expect(everything).not.toContain('jovana@example.com');
     expect(everything).not.toContain('Ђорђевић');
     expect((await get('/api/supporters/export?email=jovana@example.com')).status).toBe(404);

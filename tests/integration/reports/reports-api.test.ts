@@ -46,9 +46,42 @@ describe('GET /api/reports/summary', () => {
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
     expect(res.body.currencies).toEqual({
-      eur: { gross: 11000, refunded: 300, disputed: 0, net: 10700, payments: 6, one_off: 2, recurring: 4, average_gift: 1833, mrr: 1000, active_members: 2 },
-      usd: { gross: 5600, refunded: 5000, disputed: 0, net: 600, payments: 3, one_off: 1, recurring: 2, average_gift: 1867, mrr: 0, active_members: 0 },
-      jpy: { gross: 3000, refunded: 0, disputed: 3000, net: 0, payments: 1, one_off: 1, recurring: 0, average_gift: 3000, mrr: 0, active_members: 0 },
+      eur: {
+        gross: 11000,
+        refunded: 300,
+        disputed: 0,
+        net: 10700,
+        payments: 6,
+        one_off: 2,
+        recurring: 4,
+        average_gift: 1833,
+        mrr: 1000,
+        active_members: 2,
+      },
+      usd: {
+        gross: 5600,
+        refunded: 5000,
+        disputed: 0,
+        net: 600,
+        payments: 3,
+        one_off: 1,
+        recurring: 2,
+        average_gift: 1867,
+        mrr: 0,
+        active_members: 0,
+      },
+      jpy: {
+        gross: 3000,
+        refunded: 0,
+        disputed: 3000,
+        net: 0,
+        payments: 1,
+        one_off: 1,
+        recurring: 0,
+        average_gift: 3000,
+        mrr: 0,
+        active_members: 0,
+      },
     });
     expect(res.body).toMatchObject({
       publication: 'demo',
@@ -94,7 +127,13 @@ describe('GET /api/reports/timeseries', () => {
   it('gives revenue per month with empty buckets and currencies kept apart', async () => {
     const res = await get(`/api/reports/timeseries?metric=revenue&interval=month&from=2025-12-01&to=2026-04-30`);
     expect(res.status).toBe(200);
-    expect(res.body.points.map((p: { period: string }) => p.period)).toEqual(['2025-12-01', '2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01']);
+    expect(res.body.points.map((p: { period: string }) => p.period)).toEqual([
+      '2025-12-01',
+      '2026-01-01',
+      '2026-02-01',
+      '2026-03-01',
+      '2026-04-01',
+    ]);
     expect(res.body.points.map((p: { net: Record<string, number> }) => p.net)).toEqual([
       { eur: 999, usd: 0 },
       { eur: 3700, usd: 300 },
@@ -165,7 +204,13 @@ describe('GET /api/reports/supporters', () => {
   });
 
   it('rejects bad parameters naming them', async () => {
-    for (const [query, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['cursor=garbage', 'cursor'], ['status=happy', 'status'], ['currency=xxx', 'currency']]) {
+    for (const [query, field] of [
+      ['limit=501', 'limit'],
+      ['limit=0', 'limit'],
+      ['cursor=garbage', 'cursor'],
+      ['status=happy', 'status'],
+      ['currency=xxx', 'currency'],
+    ]) {
       const res = await get(`/api/reports/supporters?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error.message).toContain(field);
@@ -180,7 +225,14 @@ describe('GET /api/reports/donations', () => {
     const rows = res.body.donations as Array<Record<string, any>>;
     expect(rows.map((d) => d.id)).toEqual([...rows.map((d) => d.id)].sort((a, b) => b - a));
     const bySource = new Map(rows.map((d) => [d.source_id, d]));
-    expect(bySource.get('cs_b')).toMatchObject({ status: 'partially_refunded', refunded_amount: 300, amount: 1000, article_url: ARTICLE_1, variant: 'a', supporter: { email: 'b@example.com' } });
+    expect(bySource.get('cs_b')).toMatchObject({
+      status: 'partially_refunded',
+      refunded_amount: 300,
+      amount: 1000,
+      article_url: ARTICLE_1,
+      variant: 'a',
+      supporter: { email: 'b@example.com' },
+    });
     expect(bySource.get('cs_c')).toMatchObject({ status: 'refunded' });
     expect(bySource.get('cs_d')).toMatchObject({ status: 'disputed', dispute_status: 'lost', currency: 'jpy' });
     expect(bySource.get('cs_e')).toMatchObject({ status: 'pending', paid_at: null });
@@ -214,7 +266,16 @@ describe('GET /api/reports/articles', () => {
       conversion_rate: 0.3,
       revenue_per_1000_impressions: { eur: 470000 },
     });
-    expect(byUrl.get(ARTICLE_2)).toMatchObject({ checkouts: 3, paid: 3, payments: 3, paid_gifts: 2, gross: { usd: 5000, jpy: 3000, eur: 6000 }, net: { usd: 0, jpy: 0, eur: 6000 }, impressions: 0, revenue_per_1000_impressions: { eur: null } });
+    expect(byUrl.get(ARTICLE_2)).toMatchObject({
+      checkouts: 3,
+      paid: 3,
+      payments: 3,
+      paid_gifts: 2,
+      gross: { usd: 5000, jpy: 3000, eur: 6000 },
+      net: { usd: 0, jpy: 0, eur: 6000 },
+      impressions: 0,
+      revenue_per_1000_impressions: { eur: null },
+    });
     expect(byUrl.get(ARTICLE_3)).toMatchObject({ payments: 2, gross: { usd: 600 } });
     const byVariant = new Map((res.body.variants as Array<{ variant: string }>).map((v) => [v.variant, v]));
     expect(byVariant.get('a')).toMatchObject({ impressions: 10, clicks: 4, gross: { eur: 5000, usd: 600 } });

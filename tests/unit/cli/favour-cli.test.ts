@@ -34,13 +34,35 @@ describe('favour CLI', () => {
   });
 
   it('adds, updates and lists publications', async () => {
-    const added = await run('publication', 'add', 'italia', '--name', 'Il Favore', '--origin', 'https://favore.example', '--currency', 'eur:200:50000', '--presets', 'eur:once:500,1000', '--locale', 'it', '--time-zone', 'Europe/Rome');
+    const added = await run(
+      'publication',
+      'add',
+      'italia',
+      '--name',
+      'Il Favore',
+      '--origin',
+      'https://favore.example',
+      '--currency',
+      'eur:200:50000',
+      '--presets',
+      'eur:once:500,1000',
+      '--locale',
+      'it',
+      '--time-zone',
+      'Europe/Rome',
+    );
     expect(added.out).toContain('added italia\tIl Favore\thttps://favore.example\teur 200-50000');
 
     await run('publication', 'update', 'italia', '--currency', 'eur', '--currency', 'usd:100:20000', '--intervals', 'once,month');
     const listed = JSON.parse((await run('publication', 'list', '--json')).out) as Array<Record<string, any>>;
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ slug: 'italia', name: 'Il Favore', intervals: ['once', 'month'], default_locale: 'it', time_zone: 'Europe/Rome' });
+    expect(listed[0]).toMatchObject({
+      slug: 'italia',
+      name: 'Il Favore',
+      intervals: ['once', 'month'],
+      default_locale: 'it',
+      time_zone: 'Europe/Rome',
+    });
     expect(listed[0]!.currencies.eur).toEqual({ min: 200, max: 50000, presets: expect.objectContaining({ once: [500, 1000] }) });
     expect(listed[0]!.currencies.usd).toMatchObject({ min: 100, max: 20000 });
   });
@@ -94,7 +116,10 @@ describe('favour CLI', () => {
     const database = await openDatabase({ databaseUrl: undefined, dataDir });
     const someone = await database.db.selectFrom('supporters').select('email').orderBy('id').executeTakeFirstOrThrow();
     await database.close();
-    const exported = JSON.parse((await run('supporter', 'export', 'demo', someone.email)).out) as { supporter: { email: string }; payments: unknown[] };
+    const exported = JSON.parse((await run('supporter', 'export', 'demo', someone.email)).out) as {
+      supporter: { email: string };
+      payments: unknown[];
+    };
     expect(exported.supporter.email).toBe(someone.email);
     expect(exported.payments.length).toBeGreaterThan(0);
     const erased = JSON.parse((await run('supporter', 'erase', 'demo', someone.email)).out) as { erased_at: string };
@@ -104,7 +129,9 @@ describe('favour CLI', () => {
 
   it('verifies and rebuilds the report rollups', async () => {
     const verified = await run('rollups', 'verify', 'demo');
-    expect(verified.out.split('\n')).toEqual(expect.arrayContaining(['ok   payment_daily_totals', 'ok   article_monthly_totals', 'ok   variant_daily_funnel']));
+    expect(verified.out.split('\n')).toEqual(
+      expect.arrayContaining(['ok   payment_daily_totals', 'ok   article_monthly_totals', 'ok   variant_daily_funnel']),
+    );
     expect(verified.out).not.toContain('FAIL');
 
     const { openDatabase } = await import('../../../src/db/create-database.js');
@@ -113,7 +140,9 @@ describe('favour CLI', () => {
     await database.close();
     const printed: string[] = [];
     const cli = buildCli({ out: (l) => printed.push(l), err: (l) => printed.push(l) }).exitOverride();
-    await expect(cli.parseAsync(['node', 'favour', 'rollups', 'verify', 'demo'])).rejects.toThrow(/1 rollup\(s\) differ .*favour rollups rebuild demo/);
+    await expect(cli.parseAsync(['node', 'favour', 'rollups', 'verify', 'demo'])).rejects.toThrow(
+      /1 rollup\(s\) differ .*favour rollups rebuild demo/,
+    );
     expect(printed).toContainEqual(expect.stringMatching(/^FAIL article_monthly_funnel: \d+ rows differ$/));
 
     expect((await run('rollups', 'rebuild', 'demo')).out).toMatch(/^rebuilt the rollups of demo in \d+ ms$/);
@@ -126,7 +155,11 @@ describe('favour CLI', () => {
     const { storeStripeEvent } = await import('../../../src/webhooks/webhook.service.js');
     const { checkoutSession, stripeEvent } = await import('../../helpers/stripe-objects.js');
     const gift = (id: string, amount: number) =>
-      stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_${id}`, amount, publication: 'italia', article_url: 'https://favore.example/x' }), { id: `evt_${id}` });
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession({ id: `cs_${id}`, amount, publication: 'italia', article_url: 'https://favore.example/x' }),
+        { id: `evt_${id}` },
+      );
     const database = await openDatabase({ databaseUrl: undefined, dataDir });
     await storeStripeEvent(database.db, gift('cli_good', 1500));
     await storeStripeEvent(database.db, gift('cli_broken', -5)); // breaks a table constraint in its handler

@@ -52,7 +52,12 @@ describe('ranges', () => {
   });
 
   it('adds days like the server and refuses what the API would', () => {
-    for (const [day, n] of [['2026-02-28', 1], ['2024-02-28', 1], ['2026-01-01', -1], ['2026-03-29', 7]] as const) {
+    for (const [day, n] of [
+      ['2026-02-28', 1],
+      ['2024-02-28', 1],
+      ['2026-01-01', -1],
+      ['2026-03-29', 7],
+    ] as const) {
       expect(addDays(day, n)).toBe(serverAddDays(day, n));
     }
     expect(isDay('2026-02-30')).toBe(false);
@@ -65,7 +70,9 @@ describe('ranges', () => {
 
 describe('api', () => {
   it('puts parameters in the query string, leaving out empty ones, and never a key', () => {
-    expect(url('/api/reports/supporters', { q: 'b@example.com', status: undefined, lapsed: false, limit: 25, cursor: null })).toBe('/api/reports/supporters?q=b%40example.com&limit=25');
+    expect(url('/api/reports/supporters', { q: 'b@example.com', status: undefined, lapsed: false, limit: 25, cursor: null })).toBe(
+      '/api/reports/supporters?q=b%40example.com&limit=25',
+    );
     expect(url('/api/reports/summary')).toBe('/api/reports/summary');
   });
 

@@ -15,7 +15,15 @@ describe('parseMajorAmount', () => {
     expect(parseMajorAmount(text, currency)).toBe(expected);
   });
 
-  it.each([['12.345', 'eur'], ['5.5', 'jpy'], ['-5', 'eur'], ['1e3', 'eur'], ['', 'eur'], ['abc', 'eur'], ['1.000,50', 'eur']])('rejects %s in %s', (text, currency) => {
+  it.each([
+    ['12.345', 'eur'],
+    ['5.5', 'jpy'],
+    ['-5', 'eur'],
+    ['1e3', 'eur'],
+    ['', 'eur'],
+    ['abc', 'eur'],
+    ['1.000,50', 'eur'],
+  ])('rejects %s in %s', (text, currency) => {
     expect(parseMajorAmount(text, currency)).toBeUndefined();
   });
 });

@@ -38,7 +38,11 @@ describe('publication validation', () => {
     ['default currency not accepted', { default_currency: 'usd' }, 'default_currency'],
     ['max below min', { currencies: { eur: { min: 5000, max: 100, presets: {} } } }, 'currencies.eur.max'],
     ['min below Stripe minimum', { currencies: { eur: { min: 10, max: 100, presets: {} } } }, 'currencies.eur.min'],
-    ['preset outside bounds', { currencies: { eur: { min: 200, max: 1000, presets: { once: [100_000] } } } }, 'currencies.eur.presets.once'],
+    [
+      'preset outside bounds',
+      { currencies: { eur: { min: 200, max: 1000, presets: { once: [100_000] } } } },
+      'currencies.eur.presets.once',
+    ],
     ['fractional amount', { currencies: { eur: { min: 200.5, max: 1000, presets: {} } } }, 'currencies.eur.min'],
     ['time zone', { time_zone: 'Mars/Olympus' }, 'time_zone'],
     ['interval', { intervals: ['weekly'] }, 'intervals.0'],
@@ -55,6 +59,10 @@ describe('publication validation', () => {
   });
 
   it('makes a valid demo publication on the public URL', () => {
-    expect(demoPublicationInput('http://localhost:3000')).toMatchObject({ slug: 'demo', origins: ['http://localhost:3000'], default_currency: 'eur' });
+    expect(demoPublicationInput('http://localhost:3000')).toMatchObject({
+      slug: 'demo',
+      origins: ['http://localhost:3000'],
+      default_currency: 'eur',
+    });
   });
 });

@@ -70,7 +70,10 @@ describe('supporterCsvLines', () => {
     const line = supporterCsvLines(supporter({ name: 'x;=1+1;', email: "=cmd|' /C calc'!A0@example.com", totals: 'eur:1:100:0' }));
     expect(line).toContain(`,'=cmd|' /C calc'!A0@example.com,"x;=1+1;",`);
     // Split as Excel in an Italian locale would: every `;` inside the name is inside quotes.
-    const outsideQuotes = line.split('"').filter((_, i) => i % 2 === 0).join('');
+    const outsideQuotes = line
+      .split('"')
+      .filter((_, i) => i % 2 === 0)
+      .join('');
     expect(outsideQuotes).not.toContain(';');
   });
 
@@ -80,7 +83,9 @@ describe('supporterCsvLines', () => {
 
   it('quotes and neutralises names and e-mails, and prefixes a negative amount', () => {
     const lines = supporterCsvLines(supporter({ email: '=x@example.com', name: 'Јована "Ђорђевић", Čačak', totals: 'eur:1:100:250' }));
-    expect(lines).toBe(`7,'=x@example.com,"Јована ""Ђорђевић"", Čačak",2026-01-02T03:04:05.006Z,2026-03-04T05:06:07.890Z,,EUR,1,1.00,2.50,'-1.50\r\n`);
+    expect(lines).toBe(
+      `7,'=x@example.com,"Јована ""Ђорђевић"", Čačak",2026-01-02T03:04:05.006Z,2026-03-04T05:06:07.890Z,,EUR,1,1.00,2.50,'-1.50\r\n`,
+    );
   });
 });
 
@@ -138,17 +143,27 @@ const asLine = (row: string) => `${row}\r\n`;
 
 describe('streamCsv', () => {
   it('writes the BOM, the header and every batch, however many 64 kB chunks they take', async () => {
-    const batches = Array.from({ length: 7 }, (_, b) => Array.from({ length: 1000 - b * 100 }, (_, i) => `${b}-${i},Ђорђе ${'x'.repeat(i % 50)}`));
+    const batches = Array.from({ length: 7 }, (_, b) =>
+      Array.from({ length: 1000 - b * 100 }, (_, i) => `${b}-${i},Ђорђе ${'x'.repeat(i % 50)}`),
+    );
     // A batch larger than the writer's buffer, and a row larger than it on its own.
-    batches.splice(3, 0, Array.from({ length: 3000 }, (_, i) => `big-${i},${'Ћ'.repeat(40)}`), [`huge,${'Ж'.repeat(100_000)}`]);
+    batches.splice(
+      3,
+      0,
+      Array.from({ length: 3000 }, (_, i) => `big-${i},${'Ћ'.repeat(40)}`),
+      [`huge,${'Ж'.repeat(100_000)}`],
+    );
     const app = appStreaming(async function* () {
       yield* batches;
     }, asLine);
-    const res = await request(app).get('/export.csv').buffer(true).parse((r, done) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const res = await request(app)
+      .get('/export.csv')
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe('attachment; filename="export.csv"');

@@ -34,7 +34,13 @@ describe('toMinor: an amount typed by a person → integer minor units', () => {
     expect(parseFloat('1.005') * 1000).not.toBe(1005); // the trap: 1004.9999999999999
     expect(toMinor('1.005', 3)).toBe(1005);
     expect(parseFloat('4.35') * 100).not.toBe(435); // 434.99999999999994
-    for (const [text, cents] of [['0.29', 29], ['1.13', 113], ['4.35', 435], ['1234567.89', 123_456_789], ['9007199254740.99', 900_719_925_474_099]] as const) {
+    for (const [text, cents] of [
+      ['0.29', 29],
+      ['1.13', 113],
+      ['4.35', 435],
+      ['1234567.89', 123_456_789],
+      ['9007199254740.99', 900_719_925_474_099],
+    ] as const) {
       expect(toMinor(text, 2)).toBe(cents);
     }
   });
