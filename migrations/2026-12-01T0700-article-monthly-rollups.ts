@@ -4,8 +4,7 @@ import { type Kysely, sql } from 'kysely';
 // kept by the same deferred triggers as the daily ones (so exact at every commit), and a fold that
 // merges the shards of past days into shard 0. Shards only spare concurrent writers of *today's* rows a
 // queue; on past days they are 16 times the rows for every report to read.
-// Frozen: literal SQL, exactly what this migration ran when it was written (it used to build it from helpers and
-// from an earlier migration's exports, which a later edit could have changed under it).
+// Literal SQL: a migration never changes.
 
 const upStatements = [
   `CREATE TABLE article_monthly_totals (

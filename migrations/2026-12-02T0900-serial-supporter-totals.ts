@@ -2,10 +2,8 @@ import { type Kysely, sql } from 'kysely';
 
 // Two transactions refreshing one supporter's totals at once (two events about the same reader on two
 // servers) both deleted its rows and both inserted them again: the second commit failed on the
-// primary key, however often it was retried (found by the two-server hardening test). Locking the
-// supporter first makes them take turns; the second then recomputes from what the first committed.
-// Frozen: literal SQL, exactly what this migration ran when it was written (it used to build it from helpers and
-// from an earlier migration's exports, which a later edit could have changed under it).
+// primary key, however often it was retried. Locking the supporter first makes them take turns; the
+// second then recomputes from what the first committed. Literal SQL: a migration never changes.
 
 const upStatements = [
   `CREATE OR REPLACE FUNCTION favour_refresh_supporter_totals(sid bigint) RETURNS void LANGUAGE plpgsql AS $$

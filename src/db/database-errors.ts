@@ -34,7 +34,7 @@ export function isRetryableTransactionError(err: unknown): boolean {
 /**
  * Text from a request that Postgres cannot store or compare: a NUL character in a string (22021)
  * or "\u0000" in JSON (22P05). Only input can contain them, so the request is at fault (400), not
- * the service (found by the hardening fuzz tests: /donate/%00 answered 500).
+ * the service.
  */
 export function isUnstorableInput(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code;

@@ -11,7 +11,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const httpError = toHttpError(err);
   // Unexpected errors are logged with their stack; expected ones (Stripe down, not configured) briefly.
   // Client errors are not: the request line says enough, and a body parser's error carries the whole
-  // body it could not parse (found by the hardening log test: an e-mail from a broken JSON body).
+  // body it could not parse, e-mail addresses included.
   if (httpError.status >= 500) {
     if (!(err instanceof HttpError)) req.log?.error({ err }, 'request failed');
     else req.log?.warn({ code: httpError.code }, httpError.message);

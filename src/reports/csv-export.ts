@@ -109,8 +109,7 @@ export async function streamCsv<R>(
   toLines: (row: R) => string,
 ): Promise<void> {
   // The first batch is read before the 200 goes out, so a query that fails at once (a NUL in a filter, the database
-  // down) still gets its proper error answer instead of a half-sent download (found by the hardening fuzz tests:
-  // donations.csv?variant=%00 left the client waiting forever).
+  // down) still gets its proper error answer instead of a half-sent download that leaves the client waiting.
   const iterator = batches[Symbol.asyncIterator]();
   let next = await iterator.next();
   res.status(200);

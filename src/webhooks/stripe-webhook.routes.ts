@@ -23,8 +23,7 @@ export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Route
       throw err;
     }
     // A correctly signed body that is not shaped like an event (no id, no created, no data.object)
-    // cannot be stored or applied: a clear 400 rather than a 500 from deep inside the handlers
-    // (found by the hardening fuzz tests: a signed "{}" answered 500).
+    // cannot be stored or applied: a clear 400 rather than a 500 from deep inside the handlers.
     if (!isEventShaped(event)) {
       throw new HttpError(
         400,
