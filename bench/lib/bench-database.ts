@@ -16,10 +16,7 @@ export interface BenchDatabase {
   handle: DatabaseHandle;
   /** Empties every table but publications and checkpoints, so each phase starts from the same state. */
   reset(): Promise<void>;
-  /**
-   * Row counts of the data tables, except rollups sharded by backend pid (a `shard` column): how many rows
-   * those hold depends on which connection ran each transaction, not on the work done.
-   */
+  /** Row counts of the data tables, once the applier has applied every stored event. */
   counts(): Promise<Record<string, number>>;
   /** "type outcome" → number of stored events, to check the service and the floor did the same work. */
   eventOutcomes(): Promise<Record<string, number>>;
@@ -64,15 +61,12 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
   const pool = new pg.Pool({ connectionString: url.href, max: 2 });
   const stopAnalyzing = await standInForAutovacuum(pool);
   // Listed from the schema, so tables added by later migrations are emptied and counted too.
-  const dataTables = async (withoutSharded = false) =>
+  const dataTables = async () =>
     (
       await pool.query<{ name: string }>(
         `SELECT quote_ident(t.tablename) AS name FROM pg_tables t
-         WHERE t.schemaname = 'public' AND NOT (t.tablename = ANY($1))
-           AND NOT ($2 AND EXISTS (SELECT 1 FROM information_schema.columns c
-                                   WHERE c.table_schema = 'public' AND c.table_name = t.tablename AND c.column_name = 'shard'))
-         ORDER BY 1`,
-        [KEPT_TABLES, withoutSharded],
+         WHERE t.schemaname = 'public' AND NOT (t.tablename = ANY($1)) ORDER BY 1`,
+        [KEPT_TABLES],
       )
     ).rows.map((r) => r.name);
   // Webhooks are acknowledged before they are applied: figures about rows wait for the server's applier.
@@ -104,7 +98,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     waitForInbox,
     async counts() {
       await waitForInbox();
-      const sql = (await dataTables(true)).map((t) => `SELECT '${t}' AS name, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
+      const sql = (await dataTables()).map((t) => `SELECT '${t}' AS name, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
       const { rows } = await pool.query<{ name: string; n: number }>(sql);
       return Object.fromEntries(rows.map((r) => [r.name, r.n]));
     },
