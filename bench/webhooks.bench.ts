@@ -43,6 +43,7 @@ async function storeStatements(events: BenchEvent[]): Promise<CapturedQuery[]> {
       livemode: e.livemode,
       api_version: e.apiVersion,
       payload: e.payload,
+      hold_reason: null,
     };
     statements.push(...(await capture((db) => storeEvent(db, event))));
   }

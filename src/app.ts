@@ -26,6 +26,7 @@ import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-ap
 import { createPublicationCache, type PublicationCache } from './publications/publication-cache.js';
 import { createWidgetCounterBuffer, type WidgetCounterBuffer } from './widget/widget-counter-buffer.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
+import { livemodeOfKey } from './webhooks/event-hold.js';
 
 /** Everything the app needs from outside; tests build it with fakes or a fresh database. */
 export interface AppDeps {
@@ -44,7 +45,7 @@ export interface AppDeps {
   stripe: Stripe | undefined;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken'>>;
+  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken' | 'stripeSecretKey'>>;
   /** Applies stored Stripe events (default: one made here, polling every second; server.ts passes its own). */
   webhookApplier?: WebhookApplier;
   /** Publications in memory for the article-page paths (default: reloaded at most a minute after a change). */
@@ -79,7 +80,14 @@ export function createApp(deps: AppDeps): Express {
   const widgetCounters = deps.widgetCounters ?? createWidgetCounterBuffer(db, logger);
   app.locals.widgetCounters = widgetCounters;
   const webhooks = config.stripeWebhookSecret
-    ? createWebhookService({ db, logger, metrics, applier, webhookSecret: config.stripeWebhookSecret })
+    ? createWebhookService({
+        db,
+        logger,
+        metrics,
+        applier,
+        webhookSecret: config.stripeWebhookSecret,
+        expectedLivemode: livemodeOfKey(config.stripeSecretKey),
+      })
     : undefined;
 
   app.use(requestLogging(logger));

@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { PublicationError } from '../publications/publication.service.js';
+import { createStripeClient } from '../stripe/stripe-client.js';
+import { livemodeOfKey } from '../webhooks/event-hold.js';
 import { findInboxEvent, type InboxFilter, listInboxEvents, retryFailedEvents } from '../webhooks/event-inbox.repository.js';
+import { releaseHeldEvents } from '../webhooks/held-events.service.js';
 import { cliApplier, openMigratedDatabase } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
@@ -21,14 +24,16 @@ export function eventsCommands(io: CliOutput): Command {
     .description('events, newest first (id, type, status, outcome, attempts, received, next attempt, error)')
     .option('--pending', 'only events waiting to be applied')
     .option('--failed', 'only events whose handler failed')
+    .option('--held', 'only events held, not applied: another API version, or the other mode than the key')
     .option('--limit <n>', 'at most this many', limitOption, 50)
-    .action(async (options: { pending?: boolean; failed?: boolean; limit: number }) => {
-      const filter: InboxFilter = options.failed ? 'failed' : options.pending ? 'pending' : 'all';
+    .action(async (options: { pending?: boolean; failed?: boolean; held?: boolean; limit: number }) => {
+      const filter: InboxFilter = options.failed ? 'failed' : options.pending ? 'pending' : options.held ? 'held' : 'all';
       await using database = await openMigratedDatabase(loadConfig());
       io.out('id\ttype\tstatus\toutcome\tattempts\treceived\tnext attempt\terror');
       for (const e of await listInboxEvents(database.db, filter, options.limit)) {
+        const status = e.hold_reason ? `held:${e.hold_reason}` : e.status;
         io.out(
-          `${e.id}\t${e.type}\t${e.status}\t${e.outcome ?? '-'}\t${e.attempts}\t${time(e.received_at)}\t${time(e.next_attempt_at)}\t${e.last_error ?? '-'}`,
+          `${e.id}\t${e.type}\t${status}\t${e.outcome ?? '-'}\t${e.attempts}\t${time(e.received_at)}\t${time(e.next_attempt_at)}\t${e.last_error ?? '-'}`,
         );
       }
     });
@@ -45,11 +50,32 @@ export function eventsCommands(io: CliOutput): Command {
 
   events
     .command('retry [event-id]')
-    .description('apply failed events again now (after an upgrade that fixes their handler)')
+    .description(
+      'apply failed events again now (after an upgrade that fixes their handler), or held ones (after `favour stripe setup` ' +
+        "or a key of the right mode): a held event's object is fetched from Stripe in favour's API version",
+    )
     .option('--failed', 'every failed event')
-    .action(async (id: string | undefined, options: { failed?: boolean }) => {
-      if (!id && !options.failed) throw new InvalidArgumentError('name an event id, or --failed for all failed events');
-      await using database = await openMigratedDatabase(loadConfig());
+    .option('--held', 'every held event')
+    .action(async (id: string | undefined, options: { failed?: boolean; held?: boolean }) => {
+      if (!id && !options.failed && !options.held)
+        throw new InvalidArgumentError('name an event id, or --failed or --held for all such events');
+      const config = loadConfig();
+      await using database = await openMigratedDatabase(config);
+      const held = options.held || (id !== undefined && (await findInboxEvent(database.db, id))?.status === 'held');
+      if (held) {
+        const stripe = createStripeClient(config);
+        const result = await releaseHeldEvents(
+          { db: database.db, stripe, expectedLivemode: livemodeOfKey(config.stripeSecretKey), now: () => new Date() },
+          id,
+        );
+        await cliApplier(database.db).drain();
+        io.out(
+          `released ${result.released}; ${result.gone} name objects gone from Stripe (ignored); ${result.stillHeld.length} still held`,
+        );
+        for (const e of result.stillHeld) io.err(`  ${e.id} (${e.reason}): ${e.error}`);
+        if (result.stillHeld.length > 0) process.exitCode = 1;
+        return;
+      }
       const made = await retryFailedEvents(database.db, new Date(), id);
       if (id && made === 0) throw new PublicationError(`No failed event "${id}".`);
       // Applied here and now; a running server's applier may take some of them: never both.

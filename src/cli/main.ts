@@ -8,6 +8,7 @@ import { keyCommands } from './key.commands.js';
 import { publicationCommands } from './publication.commands.js';
 import { reconcileCommand } from './reconcile.commands.js';
 import { rollupsCommands } from './rollups.commands.js';
+import { stripeCommands } from './stripe.commands.js';
 import { supporterCommands } from './supporter.commands.js';
 import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -37,6 +38,7 @@ export function buildCli(
   program.addCommand(reconcileCommand(io));
   program.addCommand(eventsCommands(io));
   program.addCommand(rollupsCommands(io));
+  program.addCommand(stripeCommands(io));
   return program;
 }
 

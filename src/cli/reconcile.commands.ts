@@ -4,7 +4,7 @@ import { createLogger } from '../logger.js';
 import { parseDuration } from '../reconcile/duration.js';
 import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
 import { MAX_RECONCILE_SECONDS, reconcileOnce } from '../reconcile/reconcile.service.js';
-import { createStripeClient } from '../stripe/stripe-client.js';
+import { createStripeClient, STRIPE_API_VERSION } from '../stripe/stripe-client.js';
 import { cliApplier, openMigratedDatabase } from './cli-database.js';
 import type { CliOutput } from './cli-output.js';
 
@@ -38,5 +38,9 @@ export function reconcileCommand(io: CliOutput): Command {
         return;
       }
       io.out(`fetched ${result.fetched}, already had ${result.already_had}, applied ${result.applied}, ignored ${result.ignored}`);
+      if (result.held > 0)
+        io.err(
+          `held ${result.held}: Stripe rendered them in another API version than favour's (${STRIPE_API_VERSION}); see \`favour events list --held\` and \`favour events retry --held\``,
+        );
     });
 }

@@ -103,7 +103,10 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
         return async () => unsubscribe();
       },
       close: async () => {
+        // PGlite's WebAssembly runtime sets process.exitCode to 0 as it shuts down: a command that failed would exit 0.
+        const exitCode = process.exitCode;
         await db.destroy();
+        process.exitCode = exitCode;
         releaseLock();
       },
     };

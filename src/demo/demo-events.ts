@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { STRIPE_API_VERSION } from '../stripe/stripe-client.js';
 
 // Stripe objects with the fields Stripe sends (API 2026-10-28), trimmed of the many the service
 // never reads. The demo seed feeds them through the same code path as real webhooks.
@@ -9,7 +10,7 @@ export function demoEvent(type: string, object: object, id: string, created: num
   return {
     id,
     object: 'event',
-    api_version: '2026-10-28.endive',
+    api_version: STRIPE_API_VERSION,
     created,
     livemode: false,
     pending_webhooks: 0,

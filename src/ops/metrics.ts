@@ -10,10 +10,11 @@ export interface Metrics {
   checkoutSessions: Counter<'publication' | 'interval'>;
 }
 
-/** One registry per app (no global state), so several apps can run in one process, e.g. in tests. */
 /** Counts read from the webhook inbox at each scrape. */
-export type InboxCountsSource = () => Promise<{ pending: number; failed: number }>;
+type InboxCounts = { pending: number; failed: number; held: Record<string, number> };
+export type InboxCountsSource = () => Promise<InboxCounts>;
 
+/** One registry per app (no global state), so several apps can run in one process, e.g. in tests. */
 export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCountsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -56,7 +57,7 @@ export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCou
   pool('favour_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);
   if (inboxCounts) {
     // Read at each scrape; a database that does not answer leaves a gauge as it was.
-    const inbox = (name: string, help: string, pick: (c: { pending: number; failed: number }) => number) =>
+    const inbox = (name: string, help: string, pick: (c: InboxCounts) => number) =>
       new Gauge({
         name,
         help,
@@ -68,6 +69,16 @@ export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCou
       });
     inbox('favour_webhook_events_pending', 'Stripe events stored and waiting to be applied', (c) => c.pending);
     inbox('favour_webhook_events_failed', 'Stripe events whose handler failed, waiting for their next attempt', (c) => c.failed);
+    new Gauge({
+      name: 'favour_webhook_events_held',
+      help: 'Stripe events stored but held, not applied, by reason (api_version_mismatch, livemode_mismatch)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await inboxCounts().catch(() => undefined);
+        for (const [reason, n] of Object.entries(counts?.held ?? {})) this.set({ reason }, n);
+      },
+    });
   }
   return { registry, httpDuration, webhookEvents, webhookApplyLag, checkoutSessions };
 }

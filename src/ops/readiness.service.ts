@@ -32,6 +32,9 @@ export async function checkReadiness(db: Db, logger: Logger) {
           oldest_pending_seconds: inbox.oldestPendingAt
             ? Math.max(0, Math.round((Date.now() - inbox.oldestPendingAt.getTime()) / 1000))
             : 0,
+          // Stored but not applied until an operator fixes the endpoint or key (README: "Stripe set-up").
+          api_version_mismatch: inbox.held.api_version_mismatch,
+          livemode_mismatch: inbox.held.livemode_mismatch,
         }
       : null,
     reconcile: {

@@ -9,22 +9,24 @@ export async function storedEventIds(db: DbExecutor, ids: string[]): Promise<Set
 }
 
 /** How the given stored events were applied: changed something (applied or kept in the mirror) or ignored. */
-export async function outcomesOf(db: DbExecutor, ids: string[]): Promise<{ applied: number; ignored: number }> {
+export async function outcomesOf(db: DbExecutor, ids: string[]): Promise<{ applied: number; ignored: number; held: number }> {
   let applied = 0;
   let ignored = 0;
+  let held = 0;
   for (let i = 0; i < ids.length; i += 1000) {
     const rows = await db
       .selectFrom('stripe_events')
-      .select('outcome')
+      .select(['outcome', 'status'])
       .where('id', 'in', ids.slice(i, i + 1000))
-      .where('status', '=', 'applied')
+      .where('status', 'in', ['applied', 'held'])
       .execute();
     for (const row of rows) {
-      if (row.outcome === 'ignored') ignored++;
+      if (row.status === 'held') held++;
+      else if (row.outcome === 'ignored') ignored++;
       else applied++;
     }
   }
-  return { applied, ignored };
+  return { applied, ignored, held };
 }
 
 export async function startReconcileRun(db: DbExecutor, startedAt: Date, since: Date): Promise<number> {

@@ -14,6 +14,8 @@ export interface ReconcileResult {
   already_had: number;
   applied: number;
   ignored: number;
+  /** Stored but held (rendered in another API version than favour's: see `favour stripe check`). */
+  held: number;
 }
 
 /** Stripe keeps events for 30 days: asking for more returns nothing older. */
@@ -29,7 +31,16 @@ export async function reconcileWithStripe(
   since: Date,
 ): Promise<ReconcileResult> {
   const runId = await startReconcileRun(deps.db, deps.now(), since);
-  const result: ReconcileResult = { fetched: 0, already_had: 0, applied: 0, ignored: 0 };
+  const result: ReconcileResult = { fetched: 0, already_had: 0, applied: 0, ignored: 0, held: 0 };
+  const finish = (error: string | null) =>
+    finishReconcileRun(deps.db, runId, {
+      finished_at: deps.now(),
+      fetched: result.fetched,
+      already_had: result.already_had,
+      applied: result.applied,
+      ignored: result.ignored,
+      error,
+    });
   try {
     const missing: Stripe.Event[] = [];
     let page: Stripe.Event[] = [];
@@ -42,7 +53,8 @@ export async function reconcileWithStripe(
       result.already_had += stored.size;
       page = [];
     };
-    // Stripe lists newest first; collect what is missing page by page, then apply it oldest first.
+    // Stripe renders listed events in the API version of their day: one in another version than favour's is
+    // stored held, as a webhook would be. Stripe lists newest first; collect what is missing page by page, then apply it oldest first.
     for await (const event of deps.stripe.events.list({
       types: [...HANDLED_EVENT_TYPES],
       created: { gte: Math.floor(since.getTime() / 1000) },
@@ -64,12 +76,13 @@ export async function reconcileWithStripe(
     const outcomes = await outcomesOf(deps.db, stored);
     result.ignored = outcomes.ignored;
     result.applied = outcomes.applied;
-    await finishReconcileRun(deps.db, runId, { finished_at: deps.now(), ...result, error: null });
+    result.held = outcomes.held;
+    await finish(null);
     deps.logger.info(result, 'reconciled with Stripe');
     return result;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await finishReconcileRun(deps.db, runId, { finished_at: deps.now(), ...result, error: message.slice(0, 500) }).catch(() => {});
+    await finish(message.slice(0, 500)).catch(() => {});
     throw err;
   }
 }

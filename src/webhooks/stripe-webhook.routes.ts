@@ -32,8 +32,9 @@ export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Route
       );
     }
     // Stored, so acknowledged: the applier does the rest after the answer (Stripe's advice: 2xx at once).
-    const { duplicate } = await webhooks.receive(event, rawBody.toString('utf8'), req.log);
-    res.status(200).json({ received: true, duplicate });
+    // A held event is acknowledged too: it is stored, and Stripe retrying it would not change its version.
+    const { duplicate, held } = await webhooks.receive(event, rawBody.toString('utf8'), req.log);
+    res.status(200).json(held ? { received: true, duplicate, held } : { received: true, duplicate });
   });
   return router;
 }

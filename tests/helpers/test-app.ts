@@ -43,6 +43,8 @@ export async function createTestApp(
     rateLimits?: Partial<RateLimits>;
     /** METRICS_TOKEN: /metrics then needs it as a bearer token. */
     metricsToken?: string;
+    /** STRIPE_SECRET_KEY as configured (default: the test-mode key of the test client): it sets the mode events must be in. */
+    stripeSecretKey?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -74,6 +76,7 @@ export async function createTestApp(
       publicUrl,
       stripeWebhookSecret: options.webhookSecret === null ? undefined : (options.webhookSecret ?? TEST_WEBHOOK_SECRET),
       metricsToken: options.metricsToken,
+      stripeSecretKey: options.stripeSecretKey ?? (stripe ? TEST_STRIPE_KEY : undefined),
     },
   });
   return {

@@ -1,6 +1,6 @@
 /**
  * The `favour` command as users run it: through a link npm makes (node_modules/.bin/favour, a global install)
- * and as `npx favour` in the project folder. It used to print nothing when started through a link.
+ * and as `npx favour` in the project folder, whatever the path or link node is started with.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';

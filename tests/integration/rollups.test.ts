@@ -17,7 +17,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 // 22:30 UTC: every synthetic article goes out at that time of day, which is 00:30 in Rome in summer,
 // so an article read over the night clocks go back (25 October 2026) has two 24-hour steps landing on
-// one local day: the demo seed used to fail there.
+// one local day: the seed must place them on the right local days.
 const NOW = new Date('2026-11-28T22:30:00Z');
 let t: TestApp;
 let italia: PublicationRow;

@@ -65,7 +65,13 @@ describe('acknowledgement', () => {
     expect(await applierMetrics.registry.getSingleMetricAsString('favour_webhook_apply_lag_seconds')).toMatch(
       /favour_webhook_apply_lag_seconds_count 1/,
     );
-    expect((await request(app).get('/readyz')).body.webhooks).toEqual({ pending: 0, failed: 0, oldest_pending_seconds: 0 });
+    expect((await request(app).get('/readyz')).body.webhooks).toEqual({
+      pending: 0,
+      failed: 0,
+      oldest_pending_seconds: 0,
+      api_version_mismatch: 0,
+      livemode_mismatch: 0,
+    });
   });
 });
 

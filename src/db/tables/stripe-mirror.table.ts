@@ -17,15 +17,27 @@ export interface StripeEventTable {
   outcome: ColumnType<EventOutcome | null, EventOutcome | null | undefined, EventOutcome | null>;
   publication_id: ColumnType<number | null, number | null | undefined, number | null>;
   received_at: ColumnType<Date, never, never>;
-  /** pending: stored, to apply; applied; failed: its handler threw, tried again at next_attempt_at. */
+  /**
+   * pending: stored, to apply; applied; failed: its handler threw, tried again at next_attempt_at; held: not
+   * applied because of hold_reason until an operator releases it (`favour events retry --held`).
+   */
   status: ColumnType<EventStatus, EventStatus | undefined, EventStatus>;
+  hold_reason: ColumnType<HoldReason | null, HoldReason | null | undefined, HoldReason | null>;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: ColumnType<string | null, string | null | undefined, string | null>;
   next_attempt_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   applied_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
-export type EventStatus = 'pending' | 'applied' | 'failed';
+export type EventStatus = 'pending' | 'applied' | 'failed' | 'held';
+
+/**
+ * Why an event is held instead of applied. api_version_mismatch: Stripe rendered it in another API version than
+ * the one the handlers read (an endpoint left on the account's default sends older shapes, and a membership
+ * renewal would look like a stranger's invoice). livemode_mismatch: a live event reaching a test-mode key, or the
+ * reverse.
+ */
+export type HoldReason = 'api_version_mismatch' | 'livemode_mismatch';
 
 export interface StripeCustomerTable {
   id: string;

@@ -202,8 +202,7 @@ describe.runIf(onPostgres)('a database that goes away and comes back (Postgres b
 });
 
 describe.runIf(onPostgres)('the real server process when its database goes away and comes back', () => {
-  // A connection dropping while a request holds it used to kill the process (an unhandled 'error'
-  // from pg); openDatabase now listens on every client.
+  // A connection dropping while a request holds it must not kill the process (pg emits 'error' on the client).
   it('keeps running: 503 while the database is gone, recovery without a restart, every event applied once', async () => {
     const fresh = await createFreshPostgresDatabase('favour_outage');
     const target = new URL(process.env.DATABASE_URL!);

@@ -1002,9 +1002,9 @@ describe('operations endpoints and unknown routes under hostile input', () => {
   }, 60_000);
 });
 
-describe('known hostile inputs (regressions found by the fuzz runs)', () => {
-  // A NUL character cannot be stored or compared by Postgres: these answered 500 (or, for the CSV
-  // exports, sent a 200 and then hung) before the fixes.
+describe('known hostile inputs', () => {
+  // A NUL character cannot be stored or compared by Postgres: each must get a clear 4xx, and a CSV export must
+  // not start a 200 it cannot finish.
   const nul = '%00';
   const cases: Array<[string, string, 'demo' | 'none']> = [
     ['GET', `/api/widget/${nul}`, 'none'],

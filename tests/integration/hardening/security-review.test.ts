@@ -174,7 +174,13 @@ describe('operations endpoints', () => {
       const ready = await request(t.app).get('/readyz');
       expect(Object.keys(ready.body).sort()).toEqual(['checks', 'reconcile', 'status', 'webhooks']);
       expect(ready.body.reconcile).toEqual({ last_success_at: null, last_run: null });
-      expect(ready.body.webhooks).toEqual({ pending: 0, failed: 0, oldest_pending_seconds: 0 });
+      expect(ready.body.webhooks).toEqual({
+        pending: 0,
+        failed: 0,
+        oldest_pending_seconds: 0,
+        api_version_mismatch: 0,
+        livemode_mismatch: 0,
+      });
     } finally {
       await t.close();
     }

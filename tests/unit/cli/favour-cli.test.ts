@@ -176,6 +176,7 @@ describe('favour CLI', () => {
 
     // Retrying applies what is due in this process: the good one goes through, the broken one fails again.
     expect((await run('events', 'retry', '--failed')).out).toBe('retried 0; 1 still failing');
+    expect(process.exitCode).toBe(1); // kept through closing the embedded database, which resets it
     process.exitCode = undefined;
     const failed = (await run('events', 'list', '--failed')).out.split('\n').slice(1);
     expect(failed).toHaveLength(1);
@@ -188,6 +189,36 @@ describe('favour CLI', () => {
     expect((await run('events', 'retry', 'evt_cli_broken')).out).toBe('retried 1; 1 still failing');
     process.exitCode = undefined;
     expect((await run('events', 'list', '--failed')).out).toMatch(/\tfailed\t-\t2\t/);
+  });
+
+  it('lists held events and keeps them held while Stripe cannot be asked', async () => {
+    const { openDatabase } = await import('../../../src/db/create-database.js');
+    const { storeStripeEvent } = await import('../../../src/webhooks/webhook.service.js');
+    const { checkoutSession, stripeEvent } = await import('../../helpers/stripe-objects.js');
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutSession({ id: 'cs_cli_old', amount: 1500, publication: 'italia', article_url: 'https://favore.example/x' }),
+      { id: 'evt_cli_old' },
+    );
+    const database = await openDatabase({ databaseUrl: undefined, dataDir });
+    await storeStripeEvent(database.db, { ...event, api_version: '2024-06-20' } as typeof event);
+    await database.close();
+
+    const held = (await run('events', 'list', '--held')).out.split('\n').slice(1);
+    expect(held.map((l) => l.split('\t').slice(0, 3))).toEqual([
+      ['evt_cli_old', 'checkout.session.completed', 'held:api_version_mismatch'],
+    ]);
+    const saved = process.env.STRIPE_SECRET_KEY;
+    delete process.env.STRIPE_SECRET_KEY;
+    try {
+      const retried = await run('events', 'retry', 'evt_cli_old');
+      expect(retried.out).toBe('released 0; 0 name objects gone from Stripe (ignored); 1 still held');
+      expect(retried.err).toContain('evt_cli_old (api_version_mismatch): set STRIPE_SECRET_KEY');
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = undefined;
+      if (saved !== undefined) process.env.STRIPE_SECRET_KEY = saved;
+    }
   });
 
   it('refuses a duplicate slug and invalid settings with a clear message', async () => {
