@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type pg from 'pg';
@@ -18,6 +19,7 @@ import { publicationCors } from './http/publication-cors.js';
 import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { widgetBundlePath } from './paths.js';
 import { widgetRoutes } from './widget/widget.routes.js';
+import { createPageViewHandler, type NodeHandler, type PageViewDeps } from './widget/page-view.handler.js';
 import { dashboardBundleDir } from './dashboard/dashboard-paths.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
@@ -57,6 +59,17 @@ export interface AppDeps {
 /** The beacon counters behind an app: tests flush them before reading; server.ts flushes them on shutdown. */
 export const widgetCountersOf = (app: Express): WidgetCounterBuffer => app.locals.widgetCounters as WidgetCounterBuffer;
 
+/**
+ * What the HTTP server runs for each request: article views (widget configuration, beacons) are answered before
+ * Express sees them, since its request set-up alone costs more than their answer; the rest goes to the app.
+ */
+export function requestListener(app: Express): RequestListener {
+  const pageViews = app.locals.pageViews as NodeHandler;
+  return (req, res) => {
+    if (!pageViews(req, res)) app(req, res);
+  };
+}
+
 /** The applier behind an app: tests wait on it after delivering an event; server.ts stops it on shutdown. */
 export const webhookApplierOf = (app: Express): WebhookApplier => app.locals.webhookApplier as WebhookApplier;
 
@@ -90,21 +103,27 @@ export function createApp(deps: AppDeps): Express {
       })
     : undefined;
 
+  // The two requests of every article view, before Express's middleware (requestListener puts them ahead of Express).
+  const pageViews = createPageViewHandler({
+    publications,
+    counters: widgetCounters,
+    publicUrl: config.publicUrl,
+    eventsRateLimit: rateLimits.eventsPerIp,
+    now,
+    logger,
+    metrics,
+    trustProxy: app.get('trust proxy fn') as PageViewDeps['trustProxy'],
+  });
+  app.locals.pageViews = pageViews;
+  app.use((req, res, next) => {
+    if (!pageViews(req, res)) next();
+  });
   app.use(requestLogging(logger));
   app.use(requestMetrics(metrics));
   app.use(opsRoutes({ db, metrics, logger, metricsToken: config.metricsToken }));
   app.use(stripeWebhookRoutes(webhooks));
   app.use(checkoutRoutes(checkout, publicationCors(publications), rateLimits.checkoutPerIp));
-  app.use(
-    widgetRoutes({
-      publications,
-      counters: widgetCounters,
-      publicUrl: config.publicUrl,
-      bundlePath: deps.widgetBundlePath ?? widgetBundlePath(),
-      eventsRateLimit: rateLimits.eventsPerIp,
-      now,
-    }),
-  );
+  app.use(widgetRoutes({ publications, bundlePath: deps.widgetBundlePath ?? widgetBundlePath() }));
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
   app.use(pageRoutes({ publications, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type Stripe from 'stripe';
 import type { Logger } from 'pino';
@@ -7,7 +7,7 @@ import type { Db } from './db/database.js';
 import type { PublicationRow } from './db/tables/publication.table.js';
 import { seedDemoHistory } from './demo/demo-seed.service.js';
 import { scheduleReconciliation } from './reconcile/reconcile.service.js';
-import { createApp } from './app.js';
+import { createApp, requestListener } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/create-database.js';
 import { rateLimitsIn, type RateLimitStore } from './http/rate-limit.js';
@@ -122,7 +122,8 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
 }
 
 function listen(app: Express, config: Config, logger: Logger): Server {
-  const server = app.listen(config.port, () => {
+  const server = createServer(requestListener(app));
+  server.listen(config.port, () => {
     logger.info({ stripe_api_version: STRIPE_API_VERSION }, `favour listening on ${config.publicUrl} (port ${config.port})`);
   });
   server.keepAliveTimeout = 65_000;

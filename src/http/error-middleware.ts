@@ -23,13 +23,19 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (httpError.headers) res.set(httpError.headers);
-  const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
-  if (httpError.field) body.field = httpError.field;
-  if (httpError.status >= 500 && req.id !== undefined) body.request_id = String(req.id);
-  res.status(httpError.status).json({ error: body });
+  res.status(httpError.status).json(errorBody(httpError, req.id === undefined ? undefined : String(req.id)));
 };
 
-function toHttpError(err: unknown): HttpError {
+/** The JSON every error answer carries; a 5xx names the request id to quote to the operator. */
+export function errorBody(httpError: HttpError, requestId: string | undefined): { error: Record<string, unknown> } {
+  const body: Record<string, unknown> = { code: httpError.code, message: httpError.message };
+  if (httpError.field) body.field = httpError.field;
+  if (httpError.status >= 500 && requestId !== undefined) body.request_id = requestId;
+  return { error: body };
+}
+
+/** Any error as the answer a client gets: an HttpError as it is, the database's and body parsers' mapped, else a 500. */
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (isDatabaseUnavailable(err)) {
     return new HttpError(503, 'database_unavailable', 'The database is unreachable; try again shortly.');

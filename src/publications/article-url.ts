@@ -28,6 +28,7 @@ export function articleUrlFor(publication: Pick<PublicationRow, 'name' | 'origin
     );
   }
   url.hash = '';
-  for (const key of [...url.searchParams.keys()]) if (TRACKING_PARAM.test(key)) url.searchParams.delete(key);
+  // Most article URLs have no query: reading searchParams would build one for nothing.
+  if (url.search) for (const key of [...url.searchParams.keys()]) if (TRACKING_PARAM.test(key)) url.searchParams.delete(key);
   return url;
 }

@@ -61,10 +61,18 @@ export function toPublicationInput(row: PublicationRow): PublicationInput {
   };
 }
 
+// Parsed once per row: the cached rows serve every article view (a beacon checks its variant here). Read-only.
+const parsedSettings = new WeakMap<PublicationRow, WidgetSettings>();
+
 /** The publication's widget settings with every default filled in. */
 export function widgetSettingsOf(row: PublicationRow): WidgetSettings {
-  const parsed = widgetSettingsSchema.safeParse((row.settings as { widget?: unknown }).widget ?? {});
-  return parsed.success ? parsed.data : widgetSettingsSchema.parse({});
+  let settings = parsedSettings.get(row);
+  if (!settings) {
+    const parsed = widgetSettingsSchema.safeParse((row.settings as { widget?: unknown }).widget ?? {});
+    settings = parsed.success ? parsed.data : widgetSettingsSchema.parse({});
+    parsedSettings.set(row, settings);
+  }
+  return settings;
 }
 
 /** The variant id when the publication defines it; a made-up one counts as none, so it cannot tilt an A/B result. */

@@ -61,11 +61,11 @@ export function createWidgetCounterBuffer(db: DbExecutor, logger: Logger, flushM
 
   return {
     add(c, type) {
-      merge(`${c.publicationId}\u0000${c.day}\u0000${c.articleUrl}\u0000${c.variant}`, {
-        ...c,
-        impressions: type === 'impression' ? 1 : 0,
-        clicks: type === 'click' ? 1 : 0,
-      });
+      const key = `${c.publicationId}\u0000${c.day}\u0000${c.articleUrl}\u0000${c.variant}`;
+      let count = held.get(key);
+      if (!count) held.set(key, (count = { ...c, impressions: 0, clicks: 0 }));
+      if (type === 'impression') count.impressions++;
+      else count.clicks++;
     },
     flush,
     async stop() {

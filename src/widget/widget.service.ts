@@ -47,17 +47,24 @@ export function buildWidgetConfig(publication: PublicationRow, requestedLang: st
   };
 }
 
-// One formatter per time zone: making one costs far more than formatting a date (a beacon's largest cost).
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
+// One formatter per time zone, and its last answer: every zone's offset is a whole number of minutes, so a local
+// date can only change at a whole UTC minute. Formatting is a beacon's largest cost.
+const dayFormats = new Map<string, { format: Intl.DateTimeFormat; minute: number; day: string }>();
 
 /** The publication's calendar date now, for daily counters in its own time zone. */
 export function localDay(now: Date, timeZone: string): string {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, format);
+  const minute = Math.floor(now.getTime() / 60_000);
+  let cached = dayFormats.get(timeZone);
+  if (!cached) {
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    cached = { format, minute: Number.NaN, day: '' };
+    dayFormats.set(timeZone, cached);
   }
-  return format.format(now);
+  if (cached.minute !== minute) {
+    cached.day = cached.format.format(now);
+    cached.minute = minute;
+  }
+  return cached.day;
 }
 
 /**

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import proxyAddr from 'proxy-addr';
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { errorBody, toHttpError } from '../http/error-middleware.js';
+import { HttpError } from '../http/http-error.js';
+import { type RateLimit, rateLimitKeyOf } from '../http/rate-limit.js';
+import { redactUrl } from '../http/redact.js';
+import { logLevelOf, requestIdOf } from '../http/request-logging.js';
+import { parseInput } from '../http/validation.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { PublicationCache } from '../publications/publication-cache.js';
+import type { WidgetCounterBuffer } from './widget-counter-buffer.js';
+import { widgetEventSchema } from './widget-event.schema.js';
+import { buildWidgetConfig, recordWidgetEvent, widgetLang } from './widget.service.js';
+
+export interface PageViewDeps {
+  publications: PublicationCache;
+  counters: WidgetCounterBuffer;
+  publicUrl: string;
+  eventsRateLimit: RateLimit;
+  now: () => Date;
+  logger: Logger;
+  metrics: Metrics;
+  /** Which proxies' X-Forwarded-For to believe (Express's compiled TRUST_PROXY), for the beacon limit's client key. */
+  trustProxy: (address: string, hop: number) => boolean;
+}
+
+/** Answers a request and says true, or says false and leaves it to the next handler. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const CONFIG_PREFIX = '/api/widget/';
+const BEACON_LIMIT_BYTES = 2048;
+const CONFIG_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+// Strings, not Buffers: Node sends a string body in one write with the headers, a Buffer as a second one (writev).
+const ACCEPTED = '{"accepted":true}';
+
+/**
+ * The two requests every article view makes, answered on node:http without Express's router and middleware, which
+ * cost nine tenths of their time (`npm run bench:page-views`): GET /api/widget/:publication, from a body serialised
+ * once per publication version and language, and POST /api/events, counted in memory. They are logged, timed and
+ * answered (errors included) as the rest of the API is. Anything else, including CORS preflights, goes on to Express.
+ */
+export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
+  // Keyed by the cached publication object, so a changed publication (a new object) is serialised anew.
+  const configs = new WeakMap<PublicationRow, Map<string, { body: Buffer; etag: string }>>();
+  let originsOf: { from: PublicationRow[]; origins: Set<string> } | undefined;
+
+  function configBody(publication: PublicationRow, requestedLang: string | undefined) {
+    const lang = widgetLang(publication, requestedLang);
+    let byLang = configs.get(publication);
+    if (!byLang) configs.set(publication, (byLang = new Map()));
+    let entry = byLang.get(lang);
+    if (!entry) {
+      const body = Buffer.from(JSON.stringify(buildWidgetConfig(publication, lang, deps.publicUrl)));
+      entry = { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+      byLang.set(lang, entry);
+    }
+    return entry;
+  }
+
+  async function widgetConfig(req: IncomingMessage, res: ServerResponse, slug: string, query: string | undefined) {
+    const publication = await deps.publications.bySlug(slug);
+    if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${slug}".`, 'publication');
+    const lang = query === undefined ? undefined : new URLSearchParams(query).get('lang')?.slice(0, 35);
+    const { body, etag } = configBody(publication, lang);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', CONFIG_CACHE_CONTROL);
+    res.setHeader('ETag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** CORS for a beacon: only origins registered on some publication may read the answer. */
+  async function allowOrigin(res: ServerResponse, origin: string | undefined) {
+    if (!origin) return;
+    const all = await deps.publications.all();
+    if (originsOf?.from !== all) originsOf = { from: all, origins: new Set(all.flatMap((p) => p.origins)) };
+    if (!originsOf.origins.has(origin)) return;
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+  }
+
+  async function beacon(req: IncomingMessage, res: ServerResponse) {
+    const origin = req.headers.origin;
+    await allowOrigin(res, origin);
+    await deps.eventsRateLimit.consume(rateLimitKeyOf(proxyAddr(req, deps.trustProxy)));
+    const text = await readText(req, res);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+    }
+    const event = parseInput(widgetEventSchema, body, { article_url: 'invalid_article_url' });
+    await recordWidgetEvent(deps, event, origin);
+    res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(ACCEPTED) }).end(ACCEPTED);
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse, route: string, work: Promise<void>) {
+    const started = performance.now();
+    const id = requestIdOf(req, res);
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      deps.metrics.httpDuration.observe({ method: req.method ?? '', route, status: String(res.statusCode) }, seconds);
+      const level = logLevelOf(res.statusCode);
+      if (deps.logger.isLevelEnabled(level)) {
+        deps.logger[level](
+          {
+            req: { id, method: req.method, url: redactUrl(req.url ?? '') },
+            res: { statusCode: res.statusCode },
+            responseTime: Math.round(seconds * 1000),
+          },
+          'request completed',
+        );
+      }
+    });
+    work.catch((err: unknown) => {
+      const httpError = toHttpError(err);
+      if (httpError.status >= 500) deps.logger.error({ err, req: { id } }, 'request failed');
+      if (res.headersSent) return void res.destroy();
+      for (const [name, value] of Object.entries(httpError.headers ?? {})) res.setHeader(name, value);
+      const body = Buffer.from(JSON.stringify(errorBody(httpError, id)));
+      res.writeHead(httpError.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length }).end(body);
+    });
+  }
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    if (req.method === 'POST' && path === '/api/events') {
+      answer(req, res, '/api/events', beacon(req, res));
+      return true;
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith(CONFIG_PREFIX)) {
+      const raw = path.slice(CONFIG_PREFIX.length);
+      let slug: string;
+      try {
+        slug = decodeURIComponent(raw);
+      } catch {
+        return false;
+      }
+      if (raw === '' || raw.includes('/')) return false;
+      answer(req, res, '/api/widget/:publication', widgetConfig(req, res, slug, queryAt === -1 ? undefined : url.slice(queryAt + 1)));
+      return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * A beacon's body as text: navigator.sendBeacon sends text/plain (no CORS preflight); JSON is taken too. Anything
+ * else is not read, and fails as JSON would. Bodies over 2 KB are refused without reading them all.
+ */
+async function readText(req: IncomingMessage, res: ServerResponse): Promise<string> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'text/plain' && type !== 'application/json') {
+    req.resume();
+    return '';
+  }
+  const tooLarge = () => {
+    // The rest is not read: the connection closes after the answer.
+    res.setHeader('Connection', 'close');
+    return new HttpError(413, 'payload_too_large', 'The request body is too large.');
+  };
+  if (Number(req.headers['content-length'] ?? 0) > BEACON_LIMIT_BYTES) throw tooLarge();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BEACON_LIMIT_BYTES) return void chunks.push(chunk);
+      req.off('data', onData).resume();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
