@@ -19,11 +19,12 @@ import { publicationCors } from './http/publication-cors.js';
 import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { widgetBundlePath } from './paths.js';
 import { widgetRoutes } from './widget/widget.routes.js';
-import { createPageViewHandler, type NodeHandler, type PageViewDeps } from './widget/page-view.handler.js';
+import { createPageViewHandler, type PageViewDeps } from './widget/page-view.handler.js';
+import { firstOf, type NodeHandler } from './http/node-handler.js';
 import { dashboardBundleDir } from './dashboard/dashboard-paths.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
-import { stripeWebhookRoutes } from './webhooks/stripe-webhook.routes.js';
+import { createStripeWebhookHandler } from './webhooks/stripe-webhook.handler.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
 import { createPublicationCache, type PublicationCache } from './publications/publication-cache.js';
 import { createWidgetCounterBuffer, type WidgetCounterBuffer } from './widget/widget-counter-buffer.js';
@@ -60,13 +61,14 @@ export interface AppDeps {
 export const widgetCountersOf = (app: Express): WidgetCounterBuffer => app.locals.widgetCounters as WidgetCounterBuffer;
 
 /**
- * What the HTTP server runs for each request: article views (widget configuration, beacons) are answered before
- * Express sees them, since its request set-up alone costs more than their answer; the rest goes to the app.
+ * What the HTTP server runs for each request: article views (widget configuration, beacons) and Stripe deliveries
+ * are answered before Express sees them, since its request set-up alone costs more than their answer; the rest goes
+ * to the app.
  */
 export function requestListener(app: Express): RequestListener {
-  const pageViews = app.locals.pageViews as NodeHandler;
+  const onNode = app.locals.onNode as NodeHandler;
   return (req, res) => {
-    if (!pageViews(req, res)) app(req, res);
+    if (!onNode(req, res)) app(req, res);
   };
 }
 
@@ -103,7 +105,8 @@ export function createApp(deps: AppDeps): Express {
       })
     : undefined;
 
-  // The two requests of every article view, before Express's middleware (requestListener puts them ahead of Express).
+  // The requests that come in floods — every article view, every Stripe delivery — before Express's middleware
+  // (requestListener puts them ahead of Express itself).
   const pageViews = createPageViewHandler({
     publications,
     counters: widgetCounters,
@@ -114,14 +117,14 @@ export function createApp(deps: AppDeps): Express {
     metrics,
     trustProxy: app.get('trust proxy fn') as PageViewDeps['trustProxy'],
   });
-  app.locals.pageViews = pageViews;
+  const onNode = firstOf(pageViews, createStripeWebhookHandler({ webhooks, logger, metrics }));
+  app.locals.onNode = onNode;
   app.use((req, res, next) => {
-    if (!pageViews(req, res)) next();
+    if (!onNode(req, res)) next();
   });
   app.use(requestLogging(logger));
   app.use(requestMetrics(metrics));
   app.use(opsRoutes({ db, metrics, logger, metricsToken: config.metricsToken }));
-  app.use(stripeWebhookRoutes(webhooks));
   app.use(checkoutRoutes(checkout, publicationCors(publications), rateLimits.checkoutPerIp));
   app.use(widgetRoutes({ publications, bundlePath: deps.widgetBundlePath ?? widgetBundlePath() }));
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));

@@ -3,11 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import proxyAddr from 'proxy-addr';
 import type { PublicationRow } from '../db/tables/publication.table.js';
-import { errorBody, toHttpError } from '../http/error-middleware.js';
 import { HttpError } from '../http/http-error.js';
+import { type NodeHandler, nodeAnswer, readBody, sendJson } from '../http/node-handler.js';
 import { type RateLimit, rateLimitKeyOf } from '../http/rate-limit.js';
-import { redactUrl } from '../http/redact.js';
-import { logLevelOf, requestIdOf } from '../http/request-logging.js';
 import { parseInput } from '../http/validation.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PublicationCache } from '../publications/publication-cache.js';
@@ -27,13 +25,9 @@ export interface PageViewDeps {
   trustProxy: (address: string, hop: number) => boolean;
 }
 
-/** Answers a request and says true, or says false and leaves it to the next handler. */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
-
 const CONFIG_PREFIX = '/api/widget/';
 const BEACON_LIMIT_BYTES = 2048;
 const CONFIG_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
-// Strings, not Buffers: Node sends a string body in one write with the headers, a Buffer as a second one (writev).
 const ACCEPTED = '{"accepted":true}';
 
 /**
@@ -43,6 +37,7 @@ const ACCEPTED = '{"accepted":true}';
  * answered (errors included) as the rest of the API is. Anything else, including CORS preflights, goes on to Express.
  */
 export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
+  const answer = nodeAnswer(deps);
   // Keyed by the cached publication object, so a changed publication (a new object) is serialised anew.
   const configs = new WeakMap<PublicationRow, Map<string, { body: Buffer; etag: string }>>();
   let originsOf: { from: PublicationRow[]; origins: Set<string> } | undefined;
@@ -100,35 +95,7 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
     }
     const event = parseInput(widgetEventSchema, body, { article_url: 'invalid_article_url' });
     await recordWidgetEvent(deps, event, origin);
-    res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(ACCEPTED) }).end(ACCEPTED);
-  }
-
-  function answer(req: IncomingMessage, res: ServerResponse, route: string, work: Promise<void>) {
-    const started = performance.now();
-    const id = requestIdOf(req, res);
-    res.on('finish', () => {
-      const seconds = (performance.now() - started) / 1000;
-      deps.metrics.httpDuration.observe({ method: req.method ?? '', route, status: String(res.statusCode) }, seconds);
-      const level = logLevelOf(res.statusCode);
-      if (deps.logger.isLevelEnabled(level)) {
-        deps.logger[level](
-          {
-            req: { id, method: req.method, url: redactUrl(req.url ?? '') },
-            res: { statusCode: res.statusCode },
-            responseTime: Math.round(seconds * 1000),
-          },
-          'request completed',
-        );
-      }
-    });
-    work.catch((err: unknown) => {
-      const httpError = toHttpError(err);
-      if (httpError.status >= 500) deps.logger.error({ err, req: { id } }, 'request failed');
-      if (res.headersSent) return void res.destroy();
-      for (const [name, value] of Object.entries(httpError.headers ?? {})) res.setHeader(name, value);
-      const body = Buffer.from(JSON.stringify(errorBody(httpError, id)));
-      res.writeHead(httpError.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length }).end(body);
-    });
+    sendJson(res, 202, ACCEPTED);
   }
 
   return (req, res) => {
@@ -136,7 +103,7 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     if (req.method === 'POST' && path === '/api/events') {
-      answer(req, res, '/api/events', beacon(req, res));
+      answer(req, res, '/api/events', () => beacon(req, res));
       return true;
     }
     if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith(CONFIG_PREFIX)) {
@@ -148,7 +115,7 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
         return false;
       }
       if (raw === '' || raw.includes('/')) return false;
-      answer(req, res, '/api/widget/:publication', widgetConfig(req, res, slug, queryAt === -1 ? undefined : url.slice(queryAt + 1)));
+      answer(req, res, '/api/widget/:publication', () => widgetConfig(req, res, slug, queryAt === -1 ? undefined : url.slice(queryAt + 1)));
       return true;
     }
     return false;
@@ -157,7 +124,7 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
 
 /**
  * A beacon's body as text: navigator.sendBeacon sends text/plain (no CORS preflight); JSON is taken too. Anything
- * else is not read, and fails as JSON would. Bodies over 2 KB are refused without reading them all.
+ * else is not read, and fails as JSON would.
  */
 async function readText(req: IncomingMessage, res: ServerResponse): Promise<string> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -165,23 +132,5 @@ async function readText(req: IncomingMessage, res: ServerResponse): Promise<stri
     req.resume();
     return '';
   }
-  const tooLarge = () => {
-    // The rest is not read: the connection closes after the answer.
-    res.setHeader('Connection', 'close');
-    return new HttpError(413, 'payload_too_large', 'The request body is too large.');
-  };
-  if (Number(req.headers['content-length'] ?? 0) > BEACON_LIMIT_BYTES) throw tooLarge();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= BEACON_LIMIT_BYTES) return void chunks.push(chunk);
-      req.off('data', onData).resume();
-      reject(tooLarge());
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  return (await readBody(req, res, BEACON_LIMIT_BYTES)).toString('utf8');
 }

@@ -1,29 +1,41 @@
-import express, { Router } from 'express';
+import type { Logger } from 'pino';
 import { HttpError } from '../http/http-error.js';
+import { type NodeHandler, nodeAnswer, readBody, sendJson } from '../http/node-handler.js';
+import type { Metrics } from '../ops/metrics.js';
 import { SignatureError, type WebhookService } from './webhook.service.js';
 
-/** POST /webhooks/stripe: the raw body is parsed here only, because the signature covers its exact bytes. */
-export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Router {
-  const router = Router();
-  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+const WEBHOOK_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * POST /webhooks/stripe, on node:http ahead of Express like the article views: Stripe's retries and a backlog's
+ * burst arrive here, and the answer is one INSERT. The raw body is read here only, because the signature covers its
+ * exact bytes; once the event is stored it is acknowledged, and the applier does the rest (Stripe's advice).
+ */
+export function createStripeWebhookHandler(deps: { webhooks: WebhookService | undefined; logger: Logger; metrics: Metrics }): NodeHandler {
+  const answer = nodeAnswer(deps);
+  const { webhooks } = deps;
+
+  async function receive(req: Parameters<NodeHandler>[0], res: Parameters<NodeHandler>[1], requestId: string) {
     if (!webhooks) {
+      req.resume();
       throw new HttpError(
         503,
         'webhooks_not_configured',
         'Set STRIPE_WEBHOOK_SECRET to the signing secret of your Stripe webhook endpoint.',
       );
     }
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const rawBody = await readBody(req, res, WEBHOOK_LIMIT_BYTES);
+    const signature = req.headers['stripe-signature'];
     let event;
     try {
-      event = webhooks.verify(rawBody, req.get('stripe-signature'));
+      event = webhooks.verify(rawBody, typeof signature === 'string' ? signature : undefined);
     } catch (err) {
       if (err instanceof SignatureError)
         throw new HttpError(400, 'invalid_signature', `Webhook signature verification failed: ${err.message}`);
       throw err;
     }
-    // A correctly signed body that is not shaped like an event (no id, no created, no data.object)
-    // cannot be stored or applied: a clear 400 rather than a 500 from deep inside the handlers.
+    // A correctly signed body that is not shaped like an event (no id, no created, no data.object) cannot be stored
+    // or applied: a clear 400 rather than a 500 from deep inside the handlers.
     if (!isEventShaped(event)) {
       throw new HttpError(
         400,
@@ -31,12 +43,18 @@ export function stripeWebhookRoutes(webhooks: WebhookService | undefined): Route
         'The signed payload is not a Stripe event: id, type, created, livemode and data.object are required.',
       );
     }
-    // Stored, so acknowledged: the applier does the rest after the answer (Stripe's advice: 2xx at once).
     // A held event is acknowledged too: it is stored, and Stripe retrying it would not change its version.
-    const { duplicate, held } = await webhooks.receive(event, rawBody.toString('utf8'), req.log);
-    res.status(200).json(held ? { received: true, duplicate, held } : { received: true, duplicate });
-  });
-  return router;
+    const { duplicate, held } = await webhooks.receive(event, rawBody.toString('utf8'), deps.logger.child({ req: { id: requestId } }));
+    sendJson(res, 200, JSON.stringify(held ? { received: true, duplicate, held } : { received: true, duplicate }));
+  }
+
+  return (req, res) => {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    if (url !== '/webhooks/stripe' && !url.startsWith('/webhooks/stripe?')) return false;
+    answer(req, res, '/webhooks/stripe', (requestId) => receive(req, res, requestId));
+    return true;
+  };
 }
 
 /** The fields the inbox and the handlers rely on, with the types Stripe sends. */

@@ -1,6 +1,7 @@
 /**
- * The article-view requests as the server runs them: answered on node:http ahead of Express (requestListener),
- * with the same answers, errors, headers, logs and metrics as every other endpoint (issue 10, point 7).
+ * The requests that come in floods, as the server runs them: article views (issue 10, point 7) and Stripe deliveries,
+ * answered on node:http ahead of Express (requestListener), with the same answers, errors, headers, logs and metrics
+ * as every other endpoint.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestListener, widgetCountersOf } from '../../src/app.js';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
 import { changePublication } from '../../src/publications/publication.service.js';
+import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { signPayload } from '../helpers/webhook-delivery.js';
 
 let t: TestApp;
 let server: Server;
@@ -157,5 +160,44 @@ describe('POST /api/events ahead of Express', () => {
       .map((l) => JSON.parse(l) as { req?: { id: string; url: string }; res?: { statusCode: number } })
       .find((l) => l.req?.id === 'beacon-log-1');
     expect(line).toMatchObject({ req: { id: 'beacon-log-1', url: '/api/events' }, res: { statusCode: 202 } });
+  });
+});
+
+describe('POST /webhooks/stripe ahead of Express', () => {
+  const event = stripeEvent(
+    'checkout.session.completed',
+    checkoutSession({ id: 'cs_node_1', amount: 1200, publication: 'demo', article_url: 'https://news.example/a' }),
+    { id: 'evt_node_1' },
+  );
+  const deliver = (payload: string, signature = signPayload(payload)) =>
+    fetch(`${base}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body: payload,
+    });
+
+  it('stores and acknowledges a signed event once, and is timed under its route', async () => {
+    const payload = JSON.stringify(event);
+    const first = await deliver(payload);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ received: true, duplicate: false });
+    expect(await (await deliver(payload)).json()).toEqual({ received: true, duplicate: true });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/favour_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="200"\} 2/);
+  });
+
+  it('refuses a forged signature, a body that is not an event, and one over 1 MB, writing nothing', async () => {
+    const before = await t.database.db.selectFrom('stripe_events').select('id').execute();
+    const payload = JSON.stringify({ ...event, id: 'evt_node_2' });
+    const forged = await deliver(payload, signPayload(payload, { secret: 'whsec_someone_else' }));
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
+    const notEvent = JSON.stringify({ hello: 'world' });
+    const shapeless = await deliver(notEvent);
+    expect([shapeless.status, ((await shapeless.json()) as { error: { code: string } }).error.code]).toEqual([400, 'invalid_request']);
+    const huge = JSON.stringify({ ...event, id: 'evt_node_3', padding: 'x'.repeat(1024 * 1024) });
+    const tooLarge = await deliver(huge);
+    expect([tooLarge.status, ((await tooLarge.json()) as { error: { code: string } }).error.code]).toEqual([413, 'payload_too_large']);
+    expect(await t.database.db.selectFrom('stripe_events').select('id').execute()).toEqual(before);
   });
 });
