@@ -7,13 +7,7 @@ import type { PublicationCache } from '../publications/publication-cache.js';
  * publication may read the answers. Each endpoint still checks the article belongs to *its* publication.
  */
 export function publicationCors(publications: PublicationCache): RequestHandler {
-  // Rebuilt only when the cache loads a new list of publications.
-  let cached: { from: unknown; origins: Set<string> } | undefined;
-  async function allowedOrigins(): Promise<Set<string>> {
-    const all = await publications.all();
-    if (cached?.from !== all) cached = { from: all, origins: new Set(all.flatMap((p) => p.origins)) };
-    return cached.origins;
-  }
+  const allowedOrigins = registeredOrigins(publications);
   return cors({
     origin(origin, callback) {
       if (!origin) return callback(null, false);
@@ -27,6 +21,16 @@ export function publicationCors(publications: PublicationCache): RequestHandler 
     exposedHeaders: ['Retry-After'],
     maxAge: 600,
   });
+}
+
+/** Every origin registered on some publication, rebuilt only when the cache loads a new list of publications. */
+export function registeredOrigins(publications: PublicationCache): () => Promise<Set<string>> {
+  let cached: { from: unknown; origins: Set<string> } | undefined;
+  return async () => {
+    const all = await publications.all();
+    if (cached?.from !== all) cached = { from: all, origins: new Set(all.flatMap((p) => p.origins)) };
+    return cached.origins;
+  };
 }
 
 /** For public, cacheable resources (widget script and configuration) any page may load. */

@@ -5,6 +5,7 @@ import proxyAddr from 'proxy-addr';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { HttpError } from '../http/http-error.js';
 import { type NodeHandler, nodeAnswer, readBody, sendJson } from '../http/node-handler.js';
+import { registeredOrigins } from '../http/publication-cors.js';
 import { type RateLimit, rateLimitKeyOf } from '../http/rate-limit.js';
 import { parseInput } from '../http/validation.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -40,7 +41,7 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
   const answer = nodeAnswer(deps);
   // Keyed by the cached publication object, so a changed publication (a new object) is serialised anew.
   const configs = new WeakMap<PublicationRow, Map<string, { body: Buffer; etag: string }>>();
-  let originsOf: { from: PublicationRow[]; origins: Set<string> } | undefined;
+  const allowedOrigins = registeredOrigins(deps.publications);
 
   function configBody(publication: PublicationRow, requestedLang: string | undefined) {
     const lang = widgetLang(publication, requestedLang);
@@ -56,11 +57,12 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
   }
 
   async function widgetConfig(req: IncomingMessage, res: ServerResponse, slug: string, query: string | undefined) {
+    // Any page may read the answer, errors included: the widget hides itself when the publication is unknown.
+    res.setHeader('Access-Control-Allow-Origin', '*');
     const publication = await deps.publications.bySlug(slug);
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${slug}".`, 'publication');
     const lang = query === undefined ? undefined : new URLSearchParams(query).get('lang')?.slice(0, 35);
     const { body, etag } = configBody(publication, lang);
-    res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', CONFIG_CACHE_CONTROL);
     res.setHeader('ETag', etag);
     if (req.headers['if-none-match'] === etag) {
@@ -73,10 +75,7 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
 
   /** CORS for a beacon: only origins registered on some publication may read the answer. */
   async function allowOrigin(res: ServerResponse, origin: string | undefined) {
-    if (!origin) return;
-    const all = await deps.publications.all();
-    if (originsOf?.from !== all) originsOf = { from: all, origins: new Set(all.flatMap((p) => p.origins)) };
-    if (!originsOf.origins.has(origin)) return;
+    if (!origin || !(await allowedOrigins()).has(origin)) return;
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After');

@@ -76,6 +76,7 @@ describe('GET /api/widget/:publication ahead of Express', () => {
   it('answers errors as every endpoint does, and leaves other paths to Express', async () => {
     const unknown = await fetch(`${base}/api/widget/nope`);
     expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('access-control-allow-origin')).toBe('*'); // the widget must read it to hide itself
     expect(await unknown.json()).toEqual({
       error: { code: 'unknown_publication', message: 'publication: no publication "nope".', field: 'publication' },
     });
