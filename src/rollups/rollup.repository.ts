@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db, DbExecutor } from '../db/database.js';
+import { isRetryableTransactionError } from '../db/database-errors.js';
 
 // The rollup rules live in the database, written once in migrations/…-rollups-without-shards.ts: writes
 // to payments and checkout sessions record entries, these functions add them up or start afresh.
@@ -48,7 +49,7 @@ class RolledBack extends Error {}
  * rows that differ: all zero when exact. Reads every row and holds off writers while it runs: for
  * `favour rollups verify`, tests and benchmarks, not for requests.
  */
-export async function rollupDifferences(db: Db, publicationId: number): Promise<Record<string, number>> {
+export async function rollupDifferences(db: Db, publicationId: number, attempt = 1): Promise<Record<string, number>> {
   const differences: Record<string, number> = {};
   try {
     await db.transaction().execute(async (trx) => {
@@ -72,6 +73,11 @@ export async function rollupDifferences(db: Db, publicationId: number): Promise<
       throw new RolledBack();
     });
   } catch (err) {
+    // Taking the locks can meet an applier batch or a beacon flush folding at that moment: a deadlock, so again.
+    if (isRetryableTransactionError(err) && attempt < 5) {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      return rollupDifferences(db, publicationId, attempt + 1);
+    }
     if (!(err instanceof RolledBack)) throw err;
   }
   return differences;
