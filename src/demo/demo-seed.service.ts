@@ -284,7 +284,7 @@ export async function seedDemoHistory(db: Db, publication: PublicationRow, optio
   // Into the webhook inbox, as Stripe's deliveries would go: the applier applies them.
   let stored = 0;
   for (const [i, event] of events.entries()) {
-    if (await storeStripeEvent(db, event)) stored++;
+    if ((await storeStripeEvent(db, event)).stored) stored++;
     if (i % 500 === 0) options.onProgress?.(i, events.length);
   }
   await seedWidgetCounters(db, publication, articles, variants, random, now);

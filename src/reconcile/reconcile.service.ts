@@ -68,7 +68,7 @@ export async function reconcileWithStripe(
     missing.sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
     const stored: string[] = [];
     for (const event of missing) {
-      if (await storeStripeEvent(deps.db, event)) stored.push(event.id);
+      if ((await storeStripeEvent(deps.db, event)).stored) stored.push(event.id);
       else result.already_had++; // a webhook delivered it meanwhile
     }
     // Into the same inbox as webhooks; applied here and now, so the run reports what it changed.

@@ -172,7 +172,12 @@ export interface HeldEvent {
 }
 
 /** Held events, oldest first, after `afterId` in that order (to page through them). */
-export async function listHeldEvents(db: DbExecutor, limit: number, after?: { created: Date; id: string }): Promise<HeldEvent[]> {
+export async function listHeldEvents(
+  db: DbExecutor,
+  limit: number,
+  after?: { created: Date; id: string },
+  id?: string,
+): Promise<HeldEvent[]> {
   let query = db
     .selectFrom('stripe_events')
     .select(['id', 'hold_reason', 'livemode', 'payload', 'created'])
@@ -184,6 +189,7 @@ export async function listHeldEvents(db: DbExecutor, limit: number, after?: { cr
     query = query.where((eb) =>
       eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('id', '>', after.id)])]),
     );
+  if (id !== undefined) query = query.where('id', '=', id);
   return (await query.execute()) as HeldEvent[];
 }
 

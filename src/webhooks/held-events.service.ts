@@ -53,11 +53,10 @@ export async function releaseHeldEvents(
   const result: ReleaseHeldResult = { released: 0, gone: 0, stillHeld: [] };
   let after: { created: Date; id: string } | undefined;
   for (;;) {
-    const page = await listHeldEvents(deps.db, 100, after);
+    const page = await listHeldEvents(deps.db, 100, after, id);
     if (page.length === 0) return result;
     after = page[page.length - 1];
     for (const held of page) {
-      if (id !== undefined && held.id !== id) continue;
       const event = held.payload as HeldPayload;
       const keep = async (reason: HoldReason, error: string) => {
         await noteHeldEventError(deps.db, held.id, error);

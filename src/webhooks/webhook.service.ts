@@ -24,22 +24,25 @@ export interface WebhookService {
 /**
  * Puts an event in the inbox, once: a redelivered event (same id) is not stored again. The applier applies
  * it afterwards, unless it is held (another API version; the other mode than `expectedLivemode`). Webhooks,
- * reconciliation and the demo seed all come through here. False for a redelivery.
+ * reconciliation and the demo seed all come through here. `stored` is false for a redelivery; `held` says why
+ * the event will not be applied (null: it will).
  */
 export async function storeStripeEvent(
   db: DbExecutor,
   event: Stripe.Event,
   options: { payload?: string; expectedLivemode?: boolean | undefined } = {},
-): Promise<boolean> {
-  return storeEvent(db, {
+): Promise<{ stored: boolean; held: HoldReason | null }> {
+  const held = holdReasonOf(event, options.expectedLivemode);
+  const stored = await storeEvent(db, {
     id: event.id,
     type: event.type,
     created: new Date(event.created * 1000),
     livemode: event.livemode,
     api_version: event.api_version ?? null,
     payload: options.payload ?? JSON.stringify(event),
-    hold_reason: holdReasonOf(event, options.expectedLivemode),
+    hold_reason: held,
   });
+  return { stored, held };
 }
 
 export function createWebhookService(deps: {
@@ -67,8 +70,7 @@ export function createWebhookService(deps: {
   }
 
   async function receive(event: Stripe.Event, rawBody: string, log: Logger = logger) {
-    const stored = await storeStripeEvent(db, event, { payload: rawBody, expectedLivemode });
-    const held = holdReasonOf(event, expectedLivemode);
+    const { stored, held } = await storeStripeEvent(db, event, { payload: rawBody, expectedLivemode });
     const outcome = !stored ? 'duplicate' : held ? 'held' : 'received';
     metrics.webhookEvents.inc({ type: event.type, outcome });
     log.info({ event_id: event.id, event_type: event.type, outcome, ...(held ? { hold_reason: held } : {}) }, 'stripe event');
