@@ -6,6 +6,7 @@ export interface WidgetBuild {
   code: Buffer;
   raw: number;
   gzip: number;
+  brotli: number;
 }
 export declare function buildWidget(options?: { write?: boolean }): Promise<WidgetBuild>;
-export declare function measure(code: Uint8Array): { raw: number; gzip: number };
+export declare function measure(code: Uint8Array): { raw: number; gzip: number; brotli: number };

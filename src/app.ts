@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { errorHandler, notFoundHandler } from './http/error-middleware.js';
 import { requestLogging } from './http/request-logging.js';
+import { compressJsonAnswers } from './http/compression.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { opsRoutes } from './ops/health.routes.js';
 import type { Metrics } from './ops/metrics.js';
@@ -26,6 +27,7 @@ import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
 import { createStripeWebhookHandler } from './webhooks/stripe-webhook.handler.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
+import { createGoalTracker } from './goals/goal.service.js';
 import { createPublicationCache, type PublicationCache } from './publications/publication-cache.js';
 import { createWidgetCounterBuffer, type WidgetCounterBuffer } from './widget/widget-counter-buffer.js';
 import { createWebhookService } from './webhooks/webhook.service.js';
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   const applier = deps.webhookApplier ?? createWebhookApplier({ db, logger, metrics, now });
   app.locals.webhookApplier = applier;
   const publications = deps.publications ?? createPublicationCache(db);
+  const goals = createGoalTracker({ db, now, logger });
   const widgetCounters = deps.widgetCounters ?? createWidgetCounterBuffer(db, logger);
   app.locals.widgetCounters = widgetCounters;
   const webhooks = config.stripeWebhookSecret
@@ -109,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
   // (requestListener puts them ahead of Express itself).
   const pageViews = createPageViewHandler({
     publications,
+    goals,
     counters: widgetCounters,
     publicUrl: config.publicUrl,
     eventsRateLimit: rateLimits.eventsPerIp,
@@ -124,11 +128,12 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(requestLogging(logger));
   app.use(requestMetrics(metrics));
+  app.use(compressJsonAnswers());
   app.use(opsRoutes({ db, metrics, logger, metricsToken: config.metricsToken }));
   app.use(checkoutRoutes(checkout, publicationCors(publications), rateLimits.checkoutPerIp));
   app.use(widgetRoutes({ publications, bundlePath: deps.widgetBundlePath ?? widgetBundlePath() }));
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
-  app.use(pageRoutes({ publications, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
+  app.use(pageRoutes({ publications, goals, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
   app.use(notFoundHandler);
   app.use(errorHandler);

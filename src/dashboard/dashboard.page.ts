@@ -102,9 +102,14 @@ ${
     </form>
   </section>
 
-  ${panel('overview', 'Overview', html`<div class="totals" id="totals"></div><div class="currency-cards" id="currency-cards"></div>`, {
-    intro: 'Money per currency, never added across currencies. Members and MRR as of the last day of the range.',
-  })}
+  ${panel(
+    'overview',
+    'Overview',
+    html`<div class="goal" id="goal" hidden></div><div class="totals" id="totals"></div><div class="currency-cards" id="currency-cards"></div>`,
+    {
+      intro: 'Money per currency, never added across currencies. Members and MRR as of the last day of the range.',
+    },
+  )}
 
   ${panel('funnel', 'Funnel', html`<ol class="funnel" id="funnel-steps"></ol><p class="hint" id="funnel-note"></p>`, {
     intro: 'From the appeal seen to the payment made, in the range.',

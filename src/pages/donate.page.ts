@@ -1,8 +1,10 @@
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { formatMoney } from '../money/currency.js';
 import { widgetSettingsOf } from '../publications/publication.service.js';
-import { DEFAULT_COPY, fill, INTL_LOCALE, PAGE_STRINGS, WIDGET_STRINGS } from '../widget/i18n.js';
-import type { WidgetInterval, WidgetLang } from '../widget/widget-config.js';
+import type { GoalProgress } from '../goals/goal.service.js';
+import { DEFAULT_COPY, fill, INTL_LOCALE, PAGE_STRINGS } from '../widget/i18n.js';
+import type { WidgetGoal, WidgetInterval, WidgetLang, WidgetStrings } from '../widget/widget-config.js';
+import { widgetGoal, widgetStrings } from '../widget/widget.service.js';
 import { html, page } from './html.js';
 
 export interface DonatePageParams {
@@ -12,12 +14,31 @@ export interface DonatePageParams {
   articleUrl: string;
 }
 
+/** "€3,120 of €5,000" (or "42 of 100 new members") in the reader's language. */
+export function goalProgressText(goal: WidgetGoal, strings: WidgetStrings, locale: string): string {
+  const format = (value: number) =>
+    goal.currency ? formatMoney(value, goal.currency, locale) : new Intl.NumberFormat(locale).format(value);
+  return fill(strings[`goal_progress_${goal.kind}`], { current: format(goal.current), target: format(goal.target) });
+}
+
+/** The goal meter without JavaScript or inline styles: a <progress> element is its own bar. */
+function goalMeter(goal: WidgetGoal, strings: WidgetStrings, locale: string) {
+  const text = goalProgressText(goal, strings, locale);
+  return html`<div class="goal${goal.reached ? ' reached' : ''}">
+      <p id="goal-label"><strong>${goal.reached ? goal.reached_text : goal.label}</strong></p>
+      <progress role="progressbar" max="${goal.target}" value="${Math.min(goal.current, goal.target)}" aria-labelledby="goal-label"
+        aria-valuemin="0" aria-valuemax="${goal.target}" aria-valuenow="${goal.current}" aria-valuetext="${text}"></progress>
+      <p class="muted" aria-hidden="true">${text}</p>
+    </div>`;
+}
+
 /**
  * The hosted donate page: the widget's choices as a plain form posting to /api/checkout, so it works
  * without JavaScript. Interval and currency are links (each shows its own presets).
  */
-export function renderDonatePage(publication: PublicationRow, p: DonatePageParams): string {
-  const strings = WIDGET_STRINGS[p.lang];
+export function renderDonatePage(publication: PublicationRow, p: DonatePageParams, goal: GoalProgress | null = null): string {
+  const strings = widgetStrings(publication, p.lang);
+  const meter = widgetGoal(publication, goal, strings, p.lang);
   const pageStrings = PAGE_STRINGS[p.lang];
   const settings = widgetSettingsOf(publication);
   const copy = { ...DEFAULT_COPY[p.lang], ...settings.copy[p.lang] };
@@ -34,6 +55,7 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
     <h1>${fill(pageStrings.donate_title, { name: publication.name })}</h1>
     <p>${copy.heading}. ${copy.body}</p>
     <div class="card">
+      ${meter ? goalMeter(meter, strings, INTL_LOCALE[p.lang]) : ''}
       <nav aria-label="${strings.interval_legend}"><ul class="tabs">
         ${publication.intervals.map((i) => html`<li><a href="${link({ interval: i })}" ${i === p.interval ? html`aria-current="page"` : ''}>${strings[i]}</a></li>`)}
       </ul></nav>

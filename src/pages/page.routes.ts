@@ -12,13 +12,15 @@ import { widgetLang } from '../widget/widget.service.js';
 import { textColourOn } from './colour.js';
 import { renderDemoPage } from './demo.page.js';
 import { renderDonatePage } from './donate.page.js';
+import type { GoalTracker } from '../goals/goal.service.js';
 import { html, page } from './html.js';
-import { PAGE_CSS } from './page-styles.js';
+import { accentProperties, PAGE_CSS } from './page-styles.js';
 import { renderMessagePage, renderThanksPage } from './thanks.page.js';
 import { PORTAL_PASS_SECONDS, type ThanksService } from './thanks.service.js';
 
 export interface PageDeps {
   publications: PublicationCache;
+  goals: GoalTracker;
   thanks: ThanksService;
   /** GET /thanks and POST /billing-portal per client. */
   pagesRateLimit: RateLimit;
@@ -90,7 +92,7 @@ export function pageRoutes(deps: PageDeps): Router {
     res
       .set('Cache-Control', 'public, max-age=300')
       .type('text/css')
-      .send(`:root{--accent:${accent};--on-accent:${textColourOn(accent)}}`);
+      .send(accentProperties(accent, textColourOn(accent)));
   });
 
   router.get('/', pageSecurityHeaders, async (_req, res) => {
@@ -124,12 +126,16 @@ export function pageRoutes(deps: PageDeps): Router {
       return;
     }
     res.type('html').send(
-      renderDonatePage(publication, {
-        lang,
-        interval: pick(queryString(req.query.interval), publication.intervals) as Interval,
-        currency: pick(queryString(req.query.currency), Object.keys(publication.currencies), publication.default_currency),
-        articleUrl: articleFrom(publication, queryString(req.query.article)),
-      }),
+      renderDonatePage(
+        publication,
+        {
+          lang,
+          interval: pick(queryString(req.query.interval), publication.intervals) as Interval,
+          currency: pick(queryString(req.query.currency), Object.keys(publication.currencies), publication.default_currency),
+          articleUrl: articleFrom(publication, queryString(req.query.article)),
+        },
+        await deps.goals.progressOf(publication),
+      ),
     );
   });
 

@@ -23,8 +23,8 @@ export async function countPublications(db: DbExecutor): Promise<number> {
 }
 
 function toRow(input: PublicationInput) {
-  const { widget, ...fields } = input;
-  return { ...fields, currencies: JSON.stringify(input.currencies), settings: JSON.stringify({ widget }) };
+  const { widget, goal, ...fields } = input;
+  return { ...fields, currencies: JSON.stringify(input.currencies), settings: JSON.stringify({ widget, goal }) };
 }
 
 export async function insertPublication(db: DbExecutor, input: PublicationInput): Promise<PublicationRow> {

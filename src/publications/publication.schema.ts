@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isKnownCurrency } from '../money/currency.js';
+import { isoDate } from '../reports/report-query.schema.js';
 import { stripeMinimumAmount } from './currency-defaults.js';
 
 export const INTERVALS = ['once', 'month', 'year'] as const;
@@ -78,6 +79,40 @@ export const widgetSettingsSchema = z
 
 export type WidgetSettings = z.output<typeof widgetSettingsSchema>;
 
+/**
+ * The goal meter: an amount of net revenue in one currency, new members or new supporters, per calendar month
+ * (from `starts`, when given) or over a campaign from `starts` to `ends`, in the publication's time zone.
+ */
+export const goalSchema = z
+  .object({
+    kind: z.enum(['amount', 'members', 'supporters']),
+    currency: z.string().optional(),
+    target: z.number().int('must be an integer (minor units for an amount)').positive().max(1e12),
+    period: z.enum(['month', 'campaign']),
+    starts: isoDate.optional(),
+    ends: isoDate.optional(),
+    copy: z
+      .partialRecord(
+        z.enum(LANG_KEYS),
+        z.object({ label: z.string().trim().min(1).max(120).optional(), reached: z.string().trim().min(1).max(200).optional() }).strict(),
+      )
+      .default({}),
+  })
+  .strict()
+  .superRefine((goal, ctx) => {
+    if (goal.kind === 'amount' && !goal.currency)
+      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'an amount goal needs its currency' });
+    if (goal.kind !== 'amount' && goal.currency)
+      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'only an amount goal has a currency' });
+    if (goal.period === 'campaign' && (!goal.starts || !goal.ends))
+      ctx.addIssue({ code: 'custom', path: [goal.starts ? 'ends' : 'starts'], message: 'a campaign goal needs starts and ends' });
+    if (goal.period === 'month' && goal.ends) ctx.addIssue({ code: 'custom', path: ['ends'], message: 'only a campaign goal ends' });
+    if (goal.starts && goal.ends && goal.ends < goal.starts)
+      ctx.addIssue({ code: 'custom', path: ['ends'], message: 'must not be before starts' });
+  });
+
+export type Goal = z.output<typeof goalSchema>;
+
 /** A publication as an operator describes it (CLI and API input). */
 export const publicationInputSchema = z
   .object({
@@ -99,6 +134,8 @@ export const publicationInputSchema = z
     default_locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, it or sr-Cyrl'),
     time_zone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Rome'),
     widget: widgetSettingsSchema.default(() => widgetSettingsSchema.parse({})),
+    /** The goal meter; null: none. */
+    goal: goalSchema.nullable().default(null),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -106,6 +143,9 @@ export const publicationInputSchema = z
     if (codes.length === 0) ctx.addIssue({ code: 'custom', path: ['currencies'], message: 'at least one currency is needed' });
     if (!codes.includes(p.default_currency)) {
       ctx.addIssue({ code: 'custom', path: ['default_currency'], message: `must be one of the accepted currencies (${codes.join(', ')})` });
+    }
+    if (p.goal?.currency !== undefined && !codes.includes(p.goal.currency)) {
+      ctx.addIssue({ code: 'custom', path: ['goal', 'currency'], message: `must be one of the accepted currencies (${codes.join(', ')})` });
     }
     for (const [code, settings] of Object.entries(p.currencies)) {
       const floor = stripeMinimumAmount(code);

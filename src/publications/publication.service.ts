@@ -9,7 +9,14 @@ import {
   insertPublicationIfAbsent,
   updatePublication,
 } from './publication.repository.js';
-import { type PublicationInput, publicationInputSchema, type WidgetSettings, widgetSettingsSchema } from './publication.schema.js';
+import {
+  type Goal,
+  goalSchema,
+  type PublicationInput,
+  publicationInputSchema,
+  type WidgetSettings,
+  widgetSettingsSchema,
+} from './publication.schema.js';
 
 export class PublicationError extends Error {
   constructor(message: string) {
@@ -58,7 +65,22 @@ export function toPublicationInput(row: PublicationRow): PublicationInput {
     default_locale: row.default_locale,
     time_zone: row.time_zone,
     widget: widgetSettingsOf(row),
+    goal: goalOf(row),
   };
+}
+
+const parsedGoals = new WeakMap<PublicationRow, Goal | null>();
+
+/** The publication's goal meter, or null. */
+export function goalOf(row: PublicationRow): Goal | null {
+  let goal = parsedGoals.get(row);
+  if (goal === undefined) {
+    const stored = (row.settings as { goal?: unknown }).goal;
+    const parsed = stored ? goalSchema.safeParse(stored) : undefined;
+    goal = parsed?.success ? parsed.data : null;
+    parsedGoals.set(row, goal);
+  }
+  return goal;
 }
 
 // Parsed once per row: the cached rows serve every article view (a beacon checks its variant here). Read-only.

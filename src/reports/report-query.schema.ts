@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const isoDate = z
+/** A calendar date as YYYY-MM-DD that exists (no 2026-02-30). */
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine(

@@ -2,7 +2,9 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { BatchSource } from '../db/read-in-batches.js';
+import { measureGoal } from '../goals/goal.service.js';
 import { requireApiKey } from '../http/api-key-auth.js';
+import { goalOf } from '../publications/publication.service.js';
 import { HttpError } from '../http/http-error.js';
 import { parseInput } from '../http/validation.js';
 import { eraseSupporterByEmail, exportSupporter } from '../supporters/supporter-privacy.service.js';
@@ -33,6 +35,14 @@ export function reportRoutes(deps: { db: Db; now: () => Date; pgPool?: BatchSour
   router.get('/api/reports/summary', auth, async (req, res) => {
     const query = parseInput(rangeQuerySchema.strict(), req.query, {}, 'query');
     res.json(await summary(await context(res), query));
+  });
+
+  // The goal meter as the widget shows it, measured now (the widget's figure may be up to a minute older).
+  router.get('/api/reports/goal', auth, async (req, res) => {
+    parseInput(z.object({}).strict(), req.query, {}, 'query');
+    const ctx = await context(res);
+    const goal = goalOf(ctx.publication);
+    res.json({ goal: goal ? await measureGoal(ctx.db, ctx.publication, goal, ctx.now) : null });
   });
 
   router.get('/api/reports/timeseries', auth, async (req, res) => {

@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import proxyAddr from 'proxy-addr';
 import type { PublicationRow } from '../db/tables/publication.table.js';
+import type { GoalProgress, GoalTracker } from '../goals/goal.service.js';
+import { COMPRESS_MIN_BYTES, compress, type ContentEncoding, negotiateEncoding } from '../http/compression.js';
 import { HttpError } from '../http/http-error.js';
 import { type NodeHandler, nodeAnswer, readBody, sendJson } from '../http/node-handler.js';
 import { registeredOrigins } from '../http/publication-cors.js';
@@ -16,6 +18,7 @@ import { buildWidgetConfig, recordWidgetEvent, widgetLang } from './widget.servi
 
 export interface PageViewDeps {
   publications: PublicationCache;
+  goals: GoalTracker;
   counters: WidgetCounterBuffer;
   publicUrl: string;
   eventsRateLimit: RateLimit;
@@ -29,7 +32,18 @@ export interface PageViewDeps {
 const CONFIG_PREFIX = '/api/widget/';
 const BEACON_LIMIT_BYTES = 2048;
 const CONFIG_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+// With a goal meter: the server's figure is at most 20 s old, so a reader's is at most a minute.
+const GOAL_CACHE_CONTROL = 'public, max-age=20, stale-while-revalidate=20';
 const ACCEPTED = '{"accepted":true}';
+
+/** A publication's configuration in one language, serialised once, and compressed once per encoding asked for. */
+interface ConfigBody {
+  /** The goal figure it was made with: a new figure (every 20 s at most) makes a new body. */
+  goal: GoalProgress | null;
+  body: Buffer;
+  etag: string;
+  encoded: Partial<Record<ContentEncoding, Buffer>>;
+}
 
 /**
  * The two requests every article view makes, answered on node:http without Express's router and middleware, which
@@ -40,17 +54,17 @@ const ACCEPTED = '{"accepted":true}';
 export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
   const answer = nodeAnswer(deps);
   // Keyed by the cached publication object, so a changed publication (a new object) is serialised anew.
-  const configs = new WeakMap<PublicationRow, Map<string, { body: Buffer; etag: string }>>();
+  const configs = new WeakMap<PublicationRow, Map<string, ConfigBody>>();
   const allowedOrigins = registeredOrigins(deps.publications);
 
-  function configBody(publication: PublicationRow, requestedLang: string | undefined) {
+  function configBody(publication: PublicationRow, requestedLang: string | undefined, goal: GoalProgress | null) {
     const lang = widgetLang(publication, requestedLang);
     let byLang = configs.get(publication);
     if (!byLang) configs.set(publication, (byLang = new Map()));
     let entry = byLang.get(lang);
-    if (!entry) {
-      const body = Buffer.from(JSON.stringify(buildWidgetConfig(publication, lang, deps.publicUrl)));
-      entry = { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+    if (!entry || entry.goal !== goal) {
+      const body = Buffer.from(JSON.stringify(buildWidgetConfig(publication, lang, deps.publicUrl, goal)));
+      entry = { goal, body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`, encoded: {} };
       byLang.set(lang, entry);
     }
     return entry;
@@ -62,13 +76,20 @@ export function createPageViewHandler(deps: PageViewDeps): NodeHandler {
     const publication = await deps.publications.bySlug(slug);
     if (!publication) throw new HttpError(404, 'unknown_publication', `publication: no publication "${slug}".`, 'publication');
     const lang = query === undefined ? undefined : new URLSearchParams(query).get('lang')?.slice(0, 35);
-    const { body, etag } = configBody(publication, lang);
-    res.setHeader('Cache-Control', CONFIG_CACHE_CONTROL);
-    res.setHeader('ETag', etag);
-    if (req.headers['if-none-match'] === etag) {
+    const goal = await deps.goals.progressOf(publication);
+    const config = configBody(publication, lang, goal);
+    res.setHeader('Cache-Control', goal ? GOAL_CACHE_CONTROL : CONFIG_CACHE_CONTROL);
+    res.setHeader('ETag', config.etag);
+    const compressible = config.body.length >= COMPRESS_MIN_BYTES;
+    if (compressible) res.setHeader('Vary', 'Accept-Encoding');
+    if (req.headers['if-none-match'] === config.etag) {
       res.writeHead(304).end();
       return;
     }
+    const encoding = compressible ? negotiateEncoding(req.headers['accept-encoding']) : undefined;
+    // Compressed once per body and encoding, like the body itself.
+    const body = encoding ? (config.encoded[encoding] ??= compress(config.body, encoding)) : config.body;
+    if (encoding) res.setHeader('Content-Encoding', encoding);
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

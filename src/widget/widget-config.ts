@@ -30,6 +30,34 @@ export interface WidgetStrings {
   per_month: string;
   per_year: string;
   no_script: string;
+  /** Goal meter: the default label of a monthly and of a campaign goal, and the text once it is reached. */
+  goal_month: string;
+  goal_campaign: string;
+  goal_reached: string;
+  /** `{current}` and `{target}`, formatted in the goal's unit. */
+  goal_progress_amount: string;
+  goal_progress_members: string;
+  goal_progress_supporters: string;
+}
+
+export type GoalKind = 'amount' | 'members' | 'supporters';
+
+/** The goal meter: how far the period's goal is, from the same numbers the reports give. */
+export interface WidgetGoal {
+  kind: GoalKind;
+  /** The goal's currency for `amount`, else null. */
+  currency: string | null;
+  /** In minor units for `amount`, else a count. */
+  target: number;
+  current: number;
+  period: 'month' | 'campaign';
+  /** The period's first and last local day (YYYY-MM-DD), in the publication's time zone. */
+  period_start: string;
+  period_end: string;
+  reached: boolean;
+  /** The label over the meter and the text shown once the target is reached, in the config's language. */
+  label: string;
+  reached_text: string;
 }
 
 export interface WidgetCopy {
@@ -75,4 +103,6 @@ export interface WidgetConfig {
   checkout_url: string;
   events_url: string;
   strings: WidgetStrings;
+  /** The goal meter, or null when the publication has no goal running today. */
+  goal: WidgetGoal | null;
 }

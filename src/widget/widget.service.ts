@@ -4,11 +4,12 @@ import { articleUrlFor } from '../publications/article-url.js';
 import type { PublicationCache } from '../publications/publication-cache.js';
 import { currencyExponent } from '../money/currency.js';
 import type { WidgetSettings } from '../publications/publication.schema.js';
-import { knownVariant, widgetSettingsOf } from '../publications/publication.service.js';
+import type { GoalProgress } from '../goals/goal.service.js';
+import { goalOf, knownVariant, widgetSettingsOf } from '../publications/publication.service.js';
 import type { WidgetCounterBuffer } from './widget-counter-buffer.js';
 import type { WidgetEvent } from './widget-event.schema.js';
 import { DEFAULT_COPY, INTL_LOCALE, resolveLang, WIDGET_STRINGS } from './i18n.js';
-import type { WidgetConfig, WidgetCopy, WidgetCurrency, WidgetLang, WidgetStrings } from './widget-config.js';
+import type { WidgetConfig, WidgetCopy, WidgetCurrency, WidgetGoal, WidgetLang, WidgetStrings } from './widget-config.js';
 
 /** The language to speak: the one asked for when we have it, else the publication's default, else English. */
 export function widgetLang(publication: PublicationRow, requested: string | undefined): WidgetLang {
@@ -19,10 +20,37 @@ function copyFor(settings: WidgetSettings, overrides: WidgetSettings['copy'], la
   return { ...DEFAULT_COPY[lang], ...settings.copy[lang], ...overrides[lang] };
 }
 
+/** The goal meter in one language: the publisher's label and reached text, else ours. */
+export function widgetGoal(
+  publication: PublicationRow,
+  progress: GoalProgress | null,
+  strings: WidgetStrings,
+  lang: WidgetLang,
+): WidgetGoal | null {
+  const copy = progress && goalOf(publication)?.copy[lang];
+  if (!progress) return null;
+  return {
+    ...progress,
+    label: copy?.label ?? (progress.period === 'month' ? strings.goal_month : strings.goal_campaign),
+    reached_text: copy?.reached ?? strings.goal_reached,
+  };
+}
+
+/** The UI strings in one language, with the publication's overrides. */
+export function widgetStrings(publication: PublicationRow, lang: WidgetLang): WidgetStrings {
+  return { ...WIDGET_STRINGS[lang], ...(widgetSettingsOf(publication).strings[lang] as Partial<WidgetStrings> | undefined) };
+}
+
 /** Everything the widget needs in one small, cacheable answer. */
-export function buildWidgetConfig(publication: PublicationRow, requestedLang: string | undefined, publicUrl: string): WidgetConfig {
+export function buildWidgetConfig(
+  publication: PublicationRow,
+  requestedLang: string | undefined,
+  publicUrl: string,
+  goal: GoalProgress | null = null,
+): WidgetConfig {
   const lang = widgetLang(publication, requestedLang);
   const settings = widgetSettingsOf(publication);
+  const strings = widgetStrings(publication, lang);
   const currencies: Record<string, WidgetCurrency> = {};
   for (const [code, c] of Object.entries(publication.currencies)) {
     currencies[code] = { min: c.min, max: c.max, exponent: currencyExponent(code), presets: c.presets };
@@ -43,7 +71,8 @@ export function buildWidgetConfig(publication: PublicationRow, requestedLang: st
     donate_url: `${publicUrl}/donate/${publication.slug}?lang=${encodeURIComponent(lang)}`,
     checkout_url: `${publicUrl}/api/checkout`,
     events_url: `${publicUrl}/api/events`,
-    strings: { ...WIDGET_STRINGS[lang], ...(settings.strings[lang] as Partial<WidgetStrings> | undefined) },
+    strings,
+    goal: widgetGoal(publication, goal, strings, lang),
   };
 }
 

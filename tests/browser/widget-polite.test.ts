@@ -10,7 +10,7 @@ import {
   ARTIFACTS,
   articleHtml,
   BLOG,
-  blogPages,
+  blogPage,
   counters,
   focused,
   interceptSessionCreate,
@@ -40,10 +40,7 @@ afterEach(async () => {
   await resetData(env.t.database.db);
 });
 
-const at = (path: string, html = articleHtml()) => {
-  blogPages.set(path.split('?')[0]!.split('#')[0]!, html);
-  return BLOG + path;
-};
+const at = blogPage;
 
 /** Every beacon the page sends, parsed. */
 function beacons(page: Page): { type: string; publication: string; article_url: string; variant?: string }[] {

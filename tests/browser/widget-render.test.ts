@@ -10,8 +10,7 @@ import {
   ARTIFACTS,
   articleHtml,
   axe,
-  BLOG,
-  blogPages,
+  blogPage,
   cumulativeLayoutShift,
   pixelDiff,
   gateConfig,
@@ -39,10 +38,7 @@ afterEach(async () => {
   await resetData(env.t.database.db);
 });
 
-const page = (path: string, html: string) => {
-  blogPages.set(path, html);
-  return BLOG + path;
-};
+const page = blogPage;
 
 /** Computed style values of an element in the widget's shadow tree. */
 const styleOf = (host: ReturnType<typeof widget>, selector: string, ...props: string[]) =>

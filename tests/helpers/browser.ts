@@ -113,6 +113,12 @@ function startBlogServer(): Promise<http.Server> {
 /** Pages of the publisher's site by path (default: articleHtml()). Tests set their own. */
 export const blogPages = new Map<string, string>();
 
+/** Puts a page on the publisher's site (its query and fragment are the page's own) and returns its URL. */
+export function blogPage(path: string, html = articleHtml()): string {
+  blogPages.set(path.split('?')[0]!.split('#')[0]!, html);
+  return BLOG + path;
+}
+
 async function listen(server: http.Server): Promise<http.Server> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -413,6 +419,7 @@ export function configFixture(base: string, overrides: Partial<WidgetConfig> = {
     checkout_url: `${base}/api/checkout`,
     events_url: `${base}/api/events`,
     strings: WIDGET_STRINGS.en,
+    goal: null,
     ...overrides,
   };
 }

@@ -5,12 +5,14 @@
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestListener, widgetCountersOf } from '../../src/app.js';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
 import { changePublication } from '../../src/publications/publication.service.js';
 import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { signPayload } from '../helpers/webhook-delivery.js';
 
 let t: TestApp;
@@ -36,7 +38,24 @@ const beacon = (body: string, headers: Record<string, string> = {}) =>
     body,
   });
 
+const rawGet = (path: string, headers: Record<string, string>) => rawRequest(`${base}${path}`, headers);
+
 describe('GET /api/widget/:publication ahead of Express', () => {
+  it('compresses the configuration (over 1 KB) by Accept-Encoding, with Vary', async () => {
+    const plain = await rawGet('/api/widget/demo?lang=sr-Cyrl', { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+    expect(plain.body.length).toBeGreaterThan(1024);
+    const br = await rawGet('/api/widget/demo?lang=sr-Cyrl', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(Number(br.headers['content-length'])).toBe(br.body.length);
+    expect(br.body.length).toBeLessThan(plain.body.length / 2);
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    const gzip = await rawGet('/api/widget/demo?lang=sr-Cyrl', { 'accept-encoding': 'br;q=0, gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
+  });
+
   it('answers from memory with an ETag, 304 on revalidation, HEAD without a body, and a request id', async () => {
     const res = await fetch(`${base}/api/widget/demo?lang=it`, { headers: { 'x-request-id': 'req-abc.1' } });
     expect(res.status).toBe(200);
@@ -54,7 +73,7 @@ describe('GET /api/widget/:publication ahead of Express', () => {
     const english = await fetch(`${base}/api/widget/demo?lang=en`);
     expect(english.headers.get('etag')).not.toBe(etag);
 
-    const head = await fetch(`${base}/api/widget/demo?lang=it`, { method: 'HEAD' });
+    const head = await fetch(`${base}/api/widget/demo?lang=it`, { method: 'HEAD', headers: { 'accept-encoding': 'identity' } });
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(body)));
     expect(await head.text()).toBe('');

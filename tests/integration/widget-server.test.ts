@@ -1,6 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import nock from 'nock';
 import request from 'supertest';
 import { widgetCountersOf } from '../../src/app.js';
@@ -10,6 +13,7 @@ import { widgetSettingsSchema } from '../../src/publications/publication.schema.
 import { changePublication } from '../../src/publications/publication.service.js';
 import { checkoutSession, stripeEvent, subscription } from '../helpers/stripe-objects.js';
 import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from '../helpers/test-app.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { deliver } from '../helpers/webhook-delivery.js';
 
 const NOW = new Date('2026-11-28T23:30:00Z');
@@ -159,6 +163,36 @@ describe('GET /widget.js', () => {
     expect(res.text).toContain('window.favour');
     const again = await request(t.app).get('/widget.js').set('If-None-Match', res.headers.etag!);
     expect(again.status).toBe(304);
+  });
+
+  it('serves the copies the build compressed, by Accept-Encoding, with Vary; never a copy of another build', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'favour-widget-'));
+    const file = path.join(dir, 'widget.js');
+    const code = Buffer.from(`(()=>{window.favour={version:"zipped"}})();${'/* padding */'.repeat(200)}`);
+    writeFileSync(file, code);
+    writeFileSync(`${file}.br`, brotliCompressSync(code));
+    writeFileSync(`${file}.gz`, gzipSync(Buffer.from('(()=>{})(); // an older build')));
+    const built = await createTestApp({ widgetBundlePath: file });
+    const server = built.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/widget.js`;
+      const raw = (acceptEncoding: string) => rawRequest(url, { 'accept-encoding': acceptEncoding });
+      const br = await raw('gzip, br');
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers.vary).toContain('Accept-Encoding');
+      expect(br.body.equals(readFileSync(`${file}.br`))).toBe(true);
+      // The gzip copy does not decompress to this bundle: the bundle goes out as it is.
+      const plain = await raw('gzip');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.equals(code)).toBe(true);
+      expect(plain.headers.etag).not.toBe(br.headers.etag);
+      const revalidated = await rawRequest(url, { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! });
+      expect(revalidated.status).toBe(304);
+    } finally {
+      server.close();
+      await built.close();
+    }
   });
 
   it('says how to build it when it is missing', async () => {

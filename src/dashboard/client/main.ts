@@ -5,7 +5,8 @@ import { ApiError, createApi, isUnauthorized, type Api } from './api.js';
 import { LineChart, type LineSeries } from './charts.js';
 import { byId, h } from './dom.js';
 import { formatDayRange } from './format.js';
-import { renderFunnel, renderOverview } from './overview.js';
+import { renderFunnel, renderGoal, renderOverview } from './overview.js';
+import type { GoalProgress } from '../../goals/goal.service.js';
 import { intervalFor, PRESETS, presetOf, presetRange, rangeProblem, type Preset, type Range } from './range.js';
 import { setPanelState } from './status.js';
 import { supporterFilterParams, SupportersView } from './supporters.js';
@@ -219,8 +220,10 @@ function loadReports(): Promise<unknown> {
     panelLoad(
       ['overview', 'funnel'],
       current,
-      () => api.get<Summary>('/api/reports/summary', { ...range }),
-      (summary) => {
+      () =>
+        Promise.all([api.get<Summary>('/api/reports/summary', { ...range }), api.get<{ goal: GoalProgress | null }>('/api/reports/goal')]),
+      ([summary, { goal }]) => {
+        renderGoal(goal, locale);
         renderOverview(summary, locale);
         renderFunnel(summary, locale);
       },

@@ -1,6 +1,7 @@
 // Headline numbers (per currency, never added across currencies) and the funnel.
 import { byId, countEl, h, moneyEl, rateEl } from './dom.js';
-import { currencyName } from './format.js';
+import { currencyName, formatCount, formatMoney } from './format.js';
+import type { GoalProgress } from '../../goals/goal.service.js';
 import type { CurrencySummary, Summary } from '../../reports/report-types.js';
 
 /** Currencies in a stable order: the one with the most gross first, then by code. */
@@ -118,5 +119,44 @@ export function renderFunnel(summary: Summary, locale: string | undefined): void
     'Overall conversion, impressions to payments: ',
     rateEl({ metric: 'conversion_rate', value: f.conversion_rate, tag: 'strong' }, locale),
     '. Checkouts also come from the donate page, so they can outnumber clicks.',
+  );
+}
+
+/** The goal meter as readers see it (GET /api/reports/goal), or nothing when no goal is running. */
+export function renderGoal(goal: GoalProgress | null, locale: string | undefined): void {
+  const box = byId('goal');
+  if (!goal) {
+    box.replaceChildren();
+    box.hidden = true;
+    return;
+  }
+  const format = (value: number) => (goal.currency ? formatMoney(value, goal.currency, locale) : formatCount(value, locale));
+  const unit = goal.kind === 'amount' ? '' : goal.kind === 'members' ? ' new members' : ' new supporters';
+  const text = `${format(goal.current)} of ${format(goal.target)}${unit}`;
+  const fill = h('span', { class: 'funnel-bar-fill' });
+  fill.style.width = `${Math.min(100, (goal.current / goal.target) * 100)}%`;
+  const period = goal.period === 'month' ? 'This month' : 'Campaign';
+  box.hidden = false;
+  box.replaceChildren(
+    h(
+      'p',
+      { id: 'goal-label', class: 'goal-label' },
+      `${period}'s goal, ${goal.period_start} to ${goal.period_end}`,
+      goal.reached ? ': reached' : '',
+    ),
+    h(
+      'div',
+      {
+        class: 'funnel-bar goal-bar',
+        role: 'progressbar',
+        'aria-labelledby': 'goal-label',
+        'aria-valuemin': 0,
+        'aria-valuemax': goal.target,
+        'aria-valuenow': goal.current,
+        'aria-valuetext': text,
+      },
+      fill,
+    ),
+    h('p', { class: 'goal-text num', 'aria-hidden': 'true' }, text),
   );
 }

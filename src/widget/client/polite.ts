@@ -1,40 +1,42 @@
-// The widget's memory of one browser, per publication, in localStorage (never cookies), and the
-// page-URL markers the thank-you page and Stripe's cancel URL add. Pure: no DOM.
+// Asking politely: the frequency cap, the supporter's thank-you instead of an ask, and the page-URL markers the
+// thank-you page and Stripe's cancel URL add. Pure: no DOM.
 
 /** What one browser remembers about one publication. */
-export interface Memory {
+export interface ReaderMemory {
   /** Stable random bucket in [0, 1) for A/B variants. */
-  b?: number;
+  bucket?: number;
   /** Times (ms) the full appeal was seen, only within the frequency-cap window. */
-  v?: number[];
+  views?: number[];
   /** Supporter until this time (unix seconds). */
-  s?: number;
+  supporterUntil?: number;
   /** The publication's last frequency cap [views, days], to predict the collapsed form before the config arrives. */
-  c?: [number, number];
+  cap?: [number, number];
   /** Last rendered height: [form, width, height], so the placeholder reserves exactly that. */
-  h?: [string, number, number];
+  height?: [string, number, number];
   /** Fallback link [url, label] from the last good config. */
-  f?: [string, string];
+  fallback?: [string, string];
   /** The publication's accent, to paint the placeholder before the config arrives. */
-  a?: string;
+  accent?: string;
+  /** Whether the publication showed a goal meter last time (unknown on a first visit: room is kept for one). */
+  goal?: boolean;
 }
 
 export const DAY_MS = 864e5;
 const MAX_SUPPORTER_S = 400 * 86400;
 
 /** Seen-times within the last `days` days. */
-export function recentViews(memory: Memory, days: number, now: number): number[] {
-  return (Array.isArray(memory.v) ? memory.v : []).filter((t) => typeof t === 'number' && t > now - days * DAY_MS && t <= now);
+export function recentViews(memory: ReaderMemory, days: number, now: number): number[] {
+  return (Array.isArray(memory.views) ? memory.views : []).filter((t) => typeof t === 'number' && t > now - days * DAY_MS && t <= now);
 }
 
 /** True once the reader has seen the full appeal `views` times within `days` days. */
-export function isCapped(memory: Memory, cap: { views: number; days: number } | undefined, now: number): boolean {
+export function isCapped(memory: ReaderMemory, cap: { views: number; days: number } | undefined, now: number): boolean {
   return !!cap && cap.views > 0 && recentViews(memory, cap.days, now).length >= cap.views;
 }
 
 /** True while this browser is a known supporter. */
-export function isSupporter(memory: Memory, now: number): boolean {
-  return typeof memory.s === 'number' && memory.s * 1000 > now;
+export function isSupporter(memory: ReaderMemory, now: number): boolean {
+  return typeof memory.supporterUntil === 'number' && memory.supporterUntil * 1000 > now;
 }
 
 /** Supporter-until from ?favour-until= (unix seconds), capped at now + 400 days; undefined when absent, bad or past. */

@@ -8,18 +8,18 @@ describe('frequency cap', () => {
   const cap = { views: 3, days: 7 };
   it('collapses once the appeal was seen `views` times within `days` days', () => {
     expect(isCapped({}, cap, now)).toBe(false);
-    expect(isCapped({ v: [now - 1, now - 2] }, cap, now)).toBe(false);
-    expect(isCapped({ v: [now - 1, now - 2, now - 3] }, cap, now)).toBe(true);
+    expect(isCapped({ views: [now - 1, now - 2] }, cap, now)).toBe(false);
+    expect(isCapped({ views: [now - 1, now - 2, now - 3] }, cap, now)).toBe(true);
   });
   it('forgets views older than the window, in the future, or not numbers', () => {
     const v = [now - 8 * DAY_MS, now - 7 * DAY_MS, now - 6 * DAY_MS, now + DAY_MS, 'x' as unknown as number];
-    expect(recentViews({ v }, 7, now)).toEqual([now - 6 * DAY_MS]);
-    expect(isCapped({ v }, cap, now)).toBe(false);
-    expect(recentViews({ v: 'junk' as unknown as number[] }, 7, now)).toEqual([]);
+    expect(recentViews({ views: v }, 7, now)).toEqual([now - 6 * DAY_MS]);
+    expect(isCapped({ views: v }, cap, now)).toBe(false);
+    expect(recentViews({ views: 'junk' as unknown as number[] }, 7, now)).toEqual([]);
   });
   it('never caps without a cap', () => {
-    expect(isCapped({ v: [now] }, undefined, now)).toBe(false);
-    expect(isCapped({ v: [now] }, { views: 0, days: 7 }, now)).toBe(false);
+    expect(isCapped({ views: [now] }, undefined, now)).toBe(false);
+    expect(isCapped({ views: [now] }, { views: 0, days: 7 }, now)).toBe(false);
   });
 });
 
@@ -34,8 +34,8 @@ describe('supporter recognition', () => {
     }
   });
   it('is a supporter until that time', () => {
-    expect(isSupporter({ s: nowS + 1 }, now)).toBe(true);
-    expect(isSupporter({ s: nowS }, now)).toBe(false);
+    expect(isSupporter({ supporterUntil: nowS + 1 }, now)).toBe(true);
+    expect(isSupporter({ supporterUntil: nowS }, now)).toBe(false);
     expect(isSupporter({}, now)).toBe(false);
   });
 });
