@@ -12,6 +12,8 @@ export interface DonatePageParams {
   interval: WidgetInterval;
   currency: string;
   articleUrl: string;
+  /** The preset to select (the thank-you page's monthly suggestion); else the first. */
+  amount?: number | undefined;
 }
 
 /** "€3,120 of €5,000" (or "42 of 100 new members") in the reader's language. */
@@ -45,7 +47,8 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
   const locale = INTL_LOCALE[p.lang];
   const currency = publication.currencies[p.currency]!;
   const presets = currency.presets[p.interval] ?? [];
-  const link = (change: Partial<DonatePageParams>) => {
+  const selected = Math.max(0, p.amount === undefined ? 0 : presets.indexOf(p.amount));
+  const link = (change: Partial<Pick<DonatePageParams, 'interval' | 'currency'>>) => {
     const q = new URLSearchParams({ lang: p.lang, interval: p.interval, currency: p.currency, article: p.articleUrl, ...change });
     return `/donate/${publication.slug}?${q}`;
   };
@@ -75,7 +78,7 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
           <div class="choices">
             ${presets.map(
               (amount, i) =>
-                html`<label><input type="radio" name="amount" value="${amount}" ${i === 0 ? html`checked` : ''}><span>${formatMoney(amount, p.currency, locale)}${suffix}</span></label>`,
+                html`<label><input type="radio" name="amount" value="${amount}" ${i === selected ? html`checked` : ''}><span>${formatMoney(amount, p.currency, locale)}${suffix}</span></label>`,
             )}
           </div>
         </fieldset>

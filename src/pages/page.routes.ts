@@ -133,6 +133,7 @@ export function pageRoutes(deps: PageDeps): Router {
           interval: pick(queryString(req.query.interval), publication.intervals) as Interval,
           currency: pick(queryString(req.query.currency), Object.keys(publication.currencies), publication.default_currency),
           articleUrl: articleFrom(publication, queryString(req.query.article)),
+          amount: Number(queryString(req.query.amount)) || undefined,
         },
         await deps.goals.progressOf(publication),
       ),

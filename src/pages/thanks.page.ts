@@ -1,6 +1,7 @@
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { formatMoney } from '../money/currency.js';
 import { fill, INTL_LOCALE, PAGE_STRINGS, WIDGET_STRINGS } from '../widget/i18n.js';
+import { suggestMonthly } from '../widget/monthly-suggestion.js';
 import type { WidgetLang } from '../widget/widget-config.js';
 import { html, page } from './html.js';
 
@@ -35,6 +36,7 @@ export function renderThanksPage(
     : checkout.interval === 'once'
       ? fill(s.thanks_once, { amount, name })
       : fill(s.thanks_member, { amount, name, period });
+  const offer = checkout.paid && checkout.interval === 'once' ? memberOffer(publication, checkout, lang) : '';
   const back = new URL(checkout.articleUrl);
   back.searchParams.set('favour', 'thanks');
   back.searchParams.set('favour-until', String(checkout.supporterUntil));
@@ -50,8 +52,30 @@ export function renderThanksPage(
           ? html`<form method="post" action="/billing-portal"><input type="hidden" name="session_id" value="${checkout.sessionId}"><button type="submit">${s.manage_membership}</button></form>`
           : ''
       }
-    </div>`;
+    </div>
+    ${offer}`;
   return page({ title: s.thanks_title, lang, stylesheet: `/assets/theme/${publication.slug}.css` }, body);
+}
+
+/** After a one-off gift, where the publication has members: an offer to give monthly, one link, no pressure. */
+function memberOffer(publication: PublicationRow, checkout: CompletedCheckout, lang: WidgetLang) {
+  if (!publication.intervals.includes('month')) return '';
+  const monthly = suggestMonthly(checkout.amount, publication.currencies[checkout.currency]?.presets.month);
+  if (monthly === undefined) return '';
+  const s = PAGE_STRINGS[lang];
+  const values = { monthly: formatMoney(monthly, checkout.currency, INTL_LOCALE[lang]), name: publication.name };
+  const donate = new URLSearchParams({
+    lang,
+    interval: 'month',
+    currency: checkout.currency,
+    amount: String(monthly),
+    article: checkout.articleUrl,
+  });
+  return html`<section class="card" aria-labelledby="member-offer">
+      <h2 id="member-offer">${s.member_offer_heading}</h2>
+      <p>${fill(s.member_offer_body, values)}</p>
+      <p><a href="/donate/${publication.slug}?${donate}">${fill(s.member_offer_link, values)}</a></p>
+    </section>`;
 }
 
 export function renderMessagePage(title: string, message: string, lang: WidgetLang, status?: string): string {

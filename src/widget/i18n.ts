@@ -180,6 +180,10 @@ export interface PageStrings {
   receipt_note: string;
   back_to_article: string;
   manage_membership: string;
+  /** After a one-off gift: the offer to become a member. */
+  member_offer_heading: string;
+  member_offer_body: string;
+  member_offer_link: string;
   portal_unavailable: string;
   /** Shown to a browser that has not got the pass the paying browser got (a shared or logged thank-you link). */
   portal_other_browser: string;
@@ -200,6 +204,9 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     receipt_note: 'Stripe will e-mail you a receipt.',
     back_to_article: 'Back to the article',
     manage_membership: 'Manage my membership',
+    member_offer_heading: 'Would you become a member?',
+    member_offer_body: 'A monthly gift of {monthly} lets {name} plan ahead. You can cancel at any time.',
+    member_offer_link: 'Give {monthly} a month',
     portal_unavailable: 'Membership management is not available right now. Please try again later.',
     portal_other_browser:
       'For your security, a membership can be managed from this page only in the browser that paid, for an hour after paying. To manage it now, use the link in your receipt e-mail or write to {name}.',
@@ -218,6 +225,9 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     receipt_note: 'Stripe ti invierà una ricevuta via e-mail.',
     back_to_article: "Torna all'articolo",
     manage_membership: 'Gestisci il mio abbonamento',
+    member_offer_heading: 'Vuoi diventare socio?',
+    member_offer_body: 'Un contributo mensile di {monthly} permette a {name} di programmare il lavoro. Puoi annullarlo quando vuoi.',
+    member_offer_link: 'Dona {monthly} al mese',
     portal_unavailable: 'La gestione dell’abbonamento non è disponibile al momento. Riprova più tardi.',
     portal_other_browser:
       'Per la tua sicurezza, da questa pagina l’abbonamento si gestisce solo nel browser con cui hai pagato, per un’ora dopo il pagamento. Per gestirlo ora usa il link nell’e-mail della ricevuta o scrivi a {name}.',
@@ -236,6 +246,9 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     receipt_note: 'Stripe će vam poslati potvrdu e-poštom.',
     back_to_article: 'Nazad na članak',
     manage_membership: 'Upravljaj članstvom',
+    member_offer_heading: 'Da li biste postali član?',
+    member_offer_body: 'Mesečni prilog od {monthly} omogućava da {name} planira unapred. Možete ga otkazati bilo kada.',
+    member_offer_link: 'Dajte {monthly} mesečno',
     portal_unavailable: 'Upravljanje članstvom trenutno nije dostupno. Pokušajte ponovo kasnije.',
     portal_other_browser:
       'Radi vaše bezbednosti, članstvom se sa ove stranice može upravljati samo u pregledaču kojim ste platili, sat vremena posle uplate. Da biste sada upravljali članstvom, otvorite vezu iz e-poruke sa potvrdom ili pišite {name}.',
@@ -254,6 +267,9 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     receipt_note: 'Stripe ће вам послати потврду е-поштом.',
     back_to_article: 'Назад на чланак',
     manage_membership: 'Управљај чланством',
+    member_offer_heading: 'Да ли бисте постали члан?',
+    member_offer_body: 'Месечни прилог од {monthly} омогућава да {name} планира унапред. Можете га отказати било када.',
+    member_offer_link: 'Дајте {monthly} месечно',
     portal_unavailable: 'Управљање чланством тренутно није доступно. Покушајте поново касније.',
     portal_other_browser:
       'Ради ваше безбедности, чланством се са ове странице може управљати само у прегледачу којим сте платили, сат времена после уплате. Да бисте сада управљали чланством, отворите везу из е-поруке са потврдом или пишите {name}.',

@@ -555,6 +555,7 @@ describe('hosted pages', () => {
     );
     const member = await request(t.app).get('/thanks?session_id=cs_m2');
     expect(member.text).toContain(`favour-until=${periodEnd}`);
+    expect(member.text).not.toContain('member-offer');
 
     await deliver(
       t.app,
@@ -567,6 +568,15 @@ describe('hosted pages', () => {
     const gift = await request(t.app).get('/thanks?session_id=cs_g2&lang=sr-Cyrl');
     expect(gift.text).toContain('Хвала!');
     expect(gift.text).not.toContain('/billing-portal');
+    // A one-off giver is offered membership: the monthly preset nearest a third of the gift (15 € → 5 €).
+    expect(gift.text).toContain('Да ли бисте постали члан?');
+    expect(gift.text).toContain(
+      '<a href="/donate/demo?lang=sr-Cyrl&amp;interval=month&amp;currency=eur&amp;amount=500&amp;article=https%3A%2F%2Fnews.example%2Fs">Дајте 5\u00a0€ месечно</a>',
+    );
+    const offered = await request(t.app).get(
+      '/donate/demo?lang=sr-Cyrl&interval=month&currency=eur&amount=500&article=https%3A%2F%2Fnews.example%2Fs',
+    );
+    expect(offered.text).toMatch(/<input type="radio" name="amount" value="500" checked>/);
     expect(gift.text).toContain(`favour-until=${Math.floor(NOW.getTime() / 1000) + 90 * 86_400}`);
     const refused = await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_g2' });
     expect(refused.status).toBe(409);
