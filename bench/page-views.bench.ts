@@ -27,12 +27,14 @@ const beacon: HttpRequestSpec = {
 };
 
 async function capture(port: number, spec: HttpRequestSpec): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${spec.path}`, { method: spec.method, headers: spec.headers, body: spec.body });
-  const headers: Record<string, string> = {};
+  // As autocannon asks: without Accept-Encoding, so the bytes are the uncompressed ones it will get.
+  const headers = { 'accept-encoding': 'identity', ...spec.headers };
+  const res = await fetch(`http://127.0.0.1:${port}${spec.path}`, { method: spec.method, headers, body: spec.body });
+  const answered: Record<string, string> = {};
   res.headers.forEach((value, name) => {
-    if (!['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)) headers[name] = value;
+    if (!['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)) answered[name] = value;
   });
-  return { status: res.status, headers, body: await res.text() };
+  return { status: res.status, headers: answered, body: await res.text() };
 }
 
 /** Beacons the server accepted, from its own request metrics (a load generator stopping on time misses those in flight). */
