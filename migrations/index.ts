@@ -13,6 +13,7 @@ import * as webhookInbox from './2026-12-06T1100-webhook-inbox.js';
 import * as publicationNotifications from './2026-12-06T1200-publication-notifications.js';
 import * as rollupsWithoutShards from './2026-12-06T1300-rollups-without-shards.js';
 import * as heldEvents from './2026-12-06T1400-held-events.js';
+import * as widgetPromptCounters from './2026-12-06T1500-widget-prompt-counters.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1200-publication-notifications': publicationNotifications,
   '2026-12-06T1300-rollups-without-shards': rollupsWithoutShards,
   '2026-12-06T1400-held-events': heldEvents,
+  '2026-12-06T1500-widget-prompt-counters': widgetPromptCounters,
 };

@@ -34,6 +34,8 @@ export const checkoutRequestSchema = z
       .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
       .optional(),
     email: z.email('must be an e-mail address').max(254).optional(),
+    /** The reader took the widget's "make it monthly" offer: recorded in the session's metadata. */
+    upsell: z.literal('accepted', 'must be "accepted" when given').optional(),
   })
   .strict();
 

@@ -106,6 +106,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       article_url: articleUrl.href,
       variant: request.variant ?? '',
       interval: request.interval,
+      ...(request.upsell ? { upsell: request.upsell } : {}),
     };
     const cancelUrl = new URL(articleUrl);
     cancelUrl.searchParams.set('favour', 'cancelled');

@@ -23,7 +23,7 @@ import type {
 } from './tables/stripe-mirror.table.js';
 import type { ReconcileRunTable } from './tables/reconcile-run.table.js';
 import type { SupporterTable } from './tables/supporter.table.js';
-import type { WidgetDailyCounterTable } from './tables/widget-counter.table.js';
+import type { WidgetDailyCounterTable, WidgetPromptCounterTable } from './tables/widget-counter.table.js';
 
 /** The typed schema Kysely checks every query against; mirrors migrations/. */
 export interface Database {
@@ -39,6 +39,7 @@ export interface Database {
   stripe_disputes: StripeDisputeTable;
   stripe_invoice_payments: StripeInvoicePaymentTable;
   widget_daily_counters: WidgetDailyCounterTable;
+  widget_prompt_counters: WidgetPromptCounterTable;
   api_keys: ApiKeyTable;
   payment_daily_totals: PaymentDailyTotalsTable;
   article_daily_totals: ArticleDailyTotalsTable;

@@ -314,12 +314,27 @@ async function seedWidgetCounters(
       for (const variant of variants) {
         const impressions = Math.round(views / 2);
         const clicks = Math.round(impressions * (variant === variants[1] ? 0.045 : 0.03));
+        // About half the clicks are one-off gifts offered "make it monthly"; one in five of those accepts.
+        const upsellShown = Math.round(clicks * 0.5);
+        const upsellAccepted = Math.round(upsellShown * 0.2);
         const key = `${day} ${article.url} ${variant}`;
         const row = byKey.get(key);
         if (row) {
-          row.impressions += impressions;
-          row.clicks += clicks;
-        } else byKey.set(key, { publicationId: publication.id, day, articleUrl: article.url, variant, impressions, clicks });
+          row.impression += impressions;
+          row.click += clicks;
+          row.upsell_shown += upsellShown;
+          row.upsell_accepted += upsellAccepted;
+        } else
+          byKey.set(key, {
+            publicationId: publication.id,
+            day,
+            articleUrl: article.url,
+            variant,
+            impression: impressions,
+            click: clicks,
+            upsell_shown: upsellShown,
+            upsell_accepted: upsellAccepted,
+          });
       }
     }
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isKnownCurrency } from '../money/currency.js';
 import { isoDate } from '../reports/report-query.schema.js';
+import { DEFAULT_MONTHLY_FRACTION } from '../widget/monthly-suggestion.js';
 import { stripeMinimumAmount } from './currency-defaults.js';
 
 export const INTERVALS = ['once', 'month', 'year'] as const;
@@ -69,6 +70,16 @@ export const widgetSettingsSchema = z
       .default({ views: 4, days: 30 }),
     /** Days a one-off supporter sees a thank-you instead of the ask. */
     supporter_days: z.number().int().min(0).max(400).default(90),
+    /**
+     * "Make it monthly": after a one-off Donate, the widget offers once to give the monthly preset nearest
+     * `fraction` of the gift instead (only where monthly giving is offered). `true`/`false` is short for on/off.
+     */
+    upsell: z
+      .union([
+        z.boolean().transform((enabled) => ({ enabled, fraction: DEFAULT_MONTHLY_FRACTION })),
+        z.object({ enabled: z.boolean().default(true), fraction: z.number().min(0.05).max(1).default(DEFAULT_MONTHLY_FRACTION) }).strict(),
+      ])
+      .default({ enabled: true, fraction: DEFAULT_MONTHLY_FRACTION }),
     /** Button and focus colour, #rgb or #rrggbb. */
     accent: z
       .string()

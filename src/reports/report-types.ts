@@ -85,9 +85,14 @@ export interface BreakdownRow {
   paid: number;
   payments: number;
   paid_gifts: number;
+  /** The widget's "make it monthly" offer: shown after a one-off Donate, and taken. */
+  upsell_shown: number;
+  upsell_accepted: number;
   gross: PerCurrency;
   net: PerCurrency;
   click_rate: number | null;
+  /** upsell_accepted / upsell_shown. */
+  upsell_rate: number | null;
   conversion_rate: number | null;
   revenue_per_1000_impressions: PerCurrency<number | null>;
 }

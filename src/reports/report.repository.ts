@@ -257,6 +257,27 @@ export async function articleBreakdown(
   return { funnel: funnel.rows, revenue: revenue.rows };
 }
 
+export interface PromptTotalsRow {
+  key: string;
+  upsell_shown: number;
+  upsell_accepted: number;
+}
+
+/** The widget's "make it monthly" offers shown and taken per article URL or per variant ('' when none) over the range. */
+export async function promptTotals(
+  db: DbExecutor,
+  scope: ReportScope,
+  range: DateRange,
+  by: 'article_url' | 'variant',
+): Promise<PromptTotalsRow[]> {
+  const result = await sql<PromptTotalsRow>`
+    SELECT ${sql.ref(by)} AS key, sum(upsell_shown)::bigint AS upsell_shown, sum(upsell_accepted)::bigint AS upsell_accepted
+    FROM widget_prompt_counters
+    WHERE publication_id = ${scope.publicationId} AND day BETWEEN ${range.from}::date AND ${range.to}::date
+    GROUP BY 1`.execute(db);
+  return result.rows;
+}
+
 export interface SupporterFilters {
   status?: string | undefined;
   oneOffOnly?: boolean | undefined;

@@ -210,11 +210,13 @@ export async function articles(
 ): Promise<ArticlesReport> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
-  const [byArticle, byVariant] = await Promise.all([
+  const [byArticle, byVariant, promptsByArticle, promptsByVariant] = await Promise.all([
     repo.articleBreakdown(ctx.db, scope, range, 'article_url'),
     repo.articleBreakdown(ctx.db, scope, range, 'variant'),
+    repo.promptTotals(ctx.db, scope, range, 'article_url'),
+    repo.promptTotals(ctx.db, scope, range, 'variant'),
   ]);
-  const shape = (breakdown: Awaited<ReturnType<typeof repo.articleBreakdown>>) => {
+  const shape = (breakdown: Awaited<ReturnType<typeof repo.articleBreakdown>>, prompts: repo.PromptTotalsRow[]) => {
     const rows = new Map<string, ReturnType<typeof emptyRow>>();
     const row = (key: string) => {
       let r = rows.get(key);
@@ -230,6 +232,7 @@ export async function articles(
       target.gross[r.currency] = (target.gross[r.currency] ?? 0) + r.gross;
       target.net[r.currency] = (target.net[r.currency] ?? 0) + r.gross - r.refunded - r.disputed;
     }
+    for (const p of prompts) Object.assign(row(p.key), { upsell_shown: p.upsell_shown, upsell_accepted: p.upsell_accepted });
     return [...rows.entries()].map(([key, r]) => ({ key, ...r, conversion_rate: rate(r.paid, r.impressions) }));
   };
   // The rates of a row that is answered (thousands of articles are sorted, `limit` of them answered).
@@ -237,6 +240,7 @@ export async function articles(
     key,
     ...r,
     click_rate: rate(r.clicks, r.impressions),
+    upsell_rate: rate(r.upsell_accepted, r.upsell_shown),
     revenue_per_1000_impressions: Object.fromEntries(
       Object.entries(r.net).map(([code, net]) => [code, r.impressions > 0 ? Math.round((net * 1000) / r.impressions) : null]),
     ),
@@ -260,7 +264,7 @@ export async function articles(
     });
   };
 
-  const articleRows = sorted(shape(byArticle)).filter((r) => r.key !== '');
+  const articleRows = sorted(shape(byArticle, promptsByArticle)).filter((r) => r.key !== '');
   return {
     publication: ctx.publication.slug,
     from: range.from,
@@ -270,7 +274,7 @@ export async function articles(
       const { key, ...r } = present(row);
       return { article_url: key, ...r };
     }),
-    variants: sorted(shape(byVariant)).map((row) => {
+    variants: sorted(shape(byVariant, promptsByVariant)).map((row) => {
       const { key, ...r } = present(row);
       return { variant: key === '' ? null : key, ...r };
     }),
@@ -285,6 +289,8 @@ function emptyRow() {
     paid: 0,
     payments: 0,
     paid_gifts: 0,
+    upsell_shown: 0,
+    upsell_accepted: 0,
     gross: {} as Record<string, number>,
     net: {} as Record<string, number>,
   };

@@ -68,6 +68,10 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     goal_progress_amount: '{current} of {target}',
     goal_progress_members: '{current} of {target} new members',
     goal_progress_supporters: '{current} of {target} new supporters',
+    upsell_heading: 'Would you make it monthly?',
+    upsell_body: '{monthly} a month helps {name} plan ahead, and you can cancel at any time.',
+    upsell_yes: 'Yes, {monthly} monthly',
+    upsell_no: 'No, give {amount} once',
   },
   it: {
     interval_legend: 'Come vuoi contribuire?',
@@ -100,6 +104,10 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     goal_progress_amount: '{current} su {target}',
     goal_progress_members: '{current} su {target} nuovi abbonati',
     goal_progress_supporters: '{current} su {target} nuovi sostenitori',
+    upsell_heading: 'Vuoi farlo ogni mese?',
+    upsell_body: '{monthly} al mese aiutano {name} a programmare il lavoro, e puoi annullare quando vuoi.',
+    upsell_yes: 'Sì, {monthly} al mese',
+    upsell_no: 'No, dono {amount} una volta',
   },
   'sr-Latn': {
     interval_legend: 'Kako želite da podržite?',
@@ -132,6 +140,10 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     goal_progress_amount: '{current} od {target}',
     goal_progress_members: '{current} od {target} novih članova',
     goal_progress_supporters: '{current} od {target} novih podržavalaca',
+    upsell_heading: 'Da li biste davali mesečno?',
+    upsell_body: '{monthly} mesečno pomaže da {name} planira unapred, a možete otkazati bilo kada.',
+    upsell_yes: 'Da, {monthly} mesečno',
+    upsell_no: 'Ne, dajem {amount} jednom',
   },
   'sr-Cyrl': {
     interval_legend: 'Како желите да подржите?',
@@ -164,6 +176,10 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     goal_progress_amount: '{current} од {target}',
     goal_progress_members: '{current} од {target} нових чланова',
     goal_progress_supporters: '{current} од {target} нових подржавалаца',
+    upsell_heading: 'Да ли бисте давали месечно?',
+    upsell_body: '{monthly} месечно помаже да {name} планира унапред, а можете отказати било када.',
+    upsell_yes: 'Да, {monthly} месечно',
+    upsell_no: 'Не, дајем {amount} једном',
   },
 };
 

@@ -38,6 +38,11 @@ export interface WidgetStrings {
   goal_progress_amount: string;
   goal_progress_members: string;
   goal_progress_supporters: string;
+  /** "Make it monthly", after a one-off Donate: `{amount}` is the gift, `{monthly}` the monthly suggestion. */
+  upsell_heading: string;
+  upsell_body: string;
+  upsell_yes: string;
+  upsell_no: string;
 }
 
 export type GoalKind = 'amount' | 'members' | 'supporters';
@@ -103,6 +108,8 @@ export interface WidgetConfig {
   checkout_url: string;
   events_url: string;
   strings: WidgetStrings;
+  /** "Make it monthly" after a one-off Donate: the share of the gift to suggest monthly; null when off. */
+  upsell: { fraction: number } | null;
   /** The goal meter, or null when the publication has no goal running today. */
   goal: WidgetGoal | null;
 }

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { DbExecutor } from '../db/database.js';
 import { isDatabaseUnavailable, isRetryableTransactionError } from '../db/database-errors.js';
-import { addWidgetCounts, type WidgetCount } from './widget-counter.repository.js';
+import { addWidgetCounts, BEACON_TYPES, type BeaconType, type WidgetCount } from './widget-counter.repository.js';
 
 /** Beacon counts held in memory and written in one statement per flush. */
 export interface WidgetCounterBuffer {
-  add(count: Omit<WidgetCount, 'impressions' | 'clicks'>, type: 'impression' | 'click'): void;
+  add(count: Omit<WidgetCount, BeaconType>, type: BeaconType): void;
   /** Writes what is held now; counts that fail to be written are kept for the next flush. */
   flush(): Promise<void>;
   /** Stops the timer and writes the rest (SIGTERM). */
@@ -42,10 +42,8 @@ export function createWidgetCounterBuffer(db: DbExecutor, logger: Logger, flushM
 
   function merge(key: string, count: WidgetCount): void {
     const existing = held.get(key);
-    if (existing) {
-      existing.impressions += count.impressions;
-      existing.clicks += count.clicks;
-    } else held.set(key, { ...count });
+    if (existing) for (const type of BEACON_TYPES) existing[type] += count[type];
+    else held.set(key, { ...count });
   }
 
   async function flush(): Promise<void> {
@@ -63,9 +61,8 @@ export function createWidgetCounterBuffer(db: DbExecutor, logger: Logger, flushM
     add(c, type) {
       const key = `${c.publicationId}\u0000${c.day}\u0000${c.articleUrl}\u0000${c.variant}`;
       let count = held.get(key);
-      if (!count) held.set(key, (count = { ...c, impressions: 0, clicks: 0 }));
-      if (type === 'impression') count.impressions++;
-      else count.clicks++;
+      if (!count) held.set(key, (count = { ...c, impression: 0, click: 0, upsell_shown: 0, upsell_accepted: 0 }));
+      count[type]++;
     },
     flush,
     async stop() {

@@ -72,6 +72,10 @@ export function buildWidgetConfig(
     checkout_url: `${publicUrl}/api/checkout`,
     events_url: `${publicUrl}/api/events`,
     strings,
+    upsell:
+      settings.upsell.enabled && publication.intervals.includes('once') && publication.intervals.includes('month')
+        ? { fraction: settings.upsell.fraction }
+        : null,
     goal: widgetGoal(publication, goal, strings, lang),
   };
 }

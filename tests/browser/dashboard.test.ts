@@ -48,7 +48,18 @@ const SUMMARY_FIELDS = [
   'mrr',
   'active_members',
 ] as const;
-const BREAKDOWN_METRICS = ['impressions', 'clicks', 'checkouts', 'paid', 'net', 'conversion_rate', 'revenue_per_1000_impressions'];
+const BREAKDOWN_METRICS = [
+  'impressions',
+  'clicks',
+  'checkouts',
+  'paid',
+  'upsell_shown',
+  'upsell_accepted',
+  'upsell_rate',
+  'net',
+  'conversion_rate',
+  'revenue_per_1000_impressions',
+];
 
 /** Only the browser's own report of a refused request may show up in the console (401 answers, aborted fetches). */
 const unexpected = (errors: string[], allowed: RegExp[] = []) => errors.filter((e) => !allowed.some((re) => re.test(e)));

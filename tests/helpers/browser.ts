@@ -19,7 +19,7 @@ import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
-import { changePublication, createPublication } from '../../src/publications/publication.service.js';
+import { changePublication, createPublication, widgetSettingsOf } from '../../src/publications/publication.service.js';
 import { DEFAULT_COPY, WIDGET_STRINGS } from '../../src/widget/i18n.js';
 import type { WidgetConfig } from '../../src/widget/widget-config.js';
 import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from './test-app.js';
@@ -138,14 +138,16 @@ export interface WidgetEnv {
  * Builds the widget, starts the app, the no-Stripe twin and the publisher's server, and launches Chromium.
  * The demo publication also accepts http://favour.test (its /demo page) and http://blog.test.
  */
-export async function startWidgetEnv(): Promise<WidgetEnv> {
+export async function startWidgetEnv(options: { upsell?: boolean } = {}): Promise<WidgetEnv> {
   await buildWidget();
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const t = await createTestApp();
   for (const slug of ['demo', 'italia']) {
     const publication = (await findPublicationBySlug(t.database.db, slug))!;
-    await changePublication(t.database.db, slug, { origins: [...new Set([...publication.origins, SERVICE, NO_STRIPE, BLOG])] });
+    // "Make it monthly" is on by default; its own tests turn it on, the others test what comes before and after it.
+    const widget = { ...widgetSettingsOf(publication), upsell: { enabled: options.upsell ?? false, fraction: 1 / 3 } };
+    await changePublication(t.database.db, slug, { origins: [...new Set([...publication.origins, SERVICE, NO_STRIPE, BLOG])], widget });
   }
   await createPublication(t.database.db, {
     slug: 'ab',
@@ -157,6 +159,7 @@ export async function startWidgetEnv(): Promise<WidgetEnv> {
     default_locale: 'en',
     time_zone: 'Europe/Rome',
     widget: {
+      upsell: options.upsell ?? false,
       accent: '#8a1538',
       variants: [
         { id: 'plea-a', weight: 1, copy: { en: { heading: 'Variant A: a small favour', body: 'Copy of variant A.' } } },
@@ -419,6 +422,7 @@ export function configFixture(base: string, overrides: Partial<WidgetConfig> = {
     checkout_url: `${base}/api/checkout`,
     events_url: `${base}/api/events`,
     strings: WIDGET_STRINGS.en,
+    upsell: { fraction: 1 / 3 },
     goal: null,
     ...overrides,
   };

@@ -132,6 +132,7 @@ describe('GET /api/widget/:publication', () => {
         ],
         frequency_cap: { views: 2, days: 7 },
         supporter_days: 30,
+        upsell: { enabled: true, fraction: 1 / 3 },
         accent: '#aa2200',
       },
     });

@@ -9,9 +9,15 @@ const FUNNEL_COLUMNS = [
   { label: 'Checkouts', numeric: true },
   { label: 'Paid', numeric: true },
 ];
+/** "Make it monthly": offered after a one-off Donate, taken, and the share taken. */
+const UPSELL_COLUMNS = [
+  { label: 'Monthly offered', numeric: true },
+  { label: 'Monthly taken', numeric: true },
+  { label: 'Take-up', numeric: true },
+];
 
 function breakdownCells(r: BreakdownRow, locale: string | undefined, withClickRate: boolean): HTMLTableCellElement[] {
-  const count = (metric: 'impressions' | 'clicks' | 'checkouts' | 'paid') =>
+  const count = (metric: 'impressions' | 'clicks' | 'checkouts' | 'paid' | 'upsell_shown' | 'upsell_accepted') =>
     h('td', { class: 'n' }, countEl({ metric, value: r[metric] }, locale));
   return [
     count('impressions'),
@@ -19,6 +25,9 @@ function breakdownCells(r: BreakdownRow, locale: string | undefined, withClickRa
     ...(withClickRate ? [h('td', { class: 'n' }, rateEl({ metric: 'click_rate', value: r.click_rate }, locale))] : []),
     count('checkouts'),
     count('paid'),
+    count('upsell_shown'),
+    count('upsell_accepted'),
+    h('td', { class: 'n' }, rateEl({ metric: 'upsell_rate', value: r.upsell_rate }, locale)),
     h('td', { class: 'n' }, moneyList('net', r.net, locale)),
     h('td', { class: 'n' }, rateEl({ metric: 'conversion_rate', value: r.conversion_rate }, locale)),
     h('td', { class: 'n' }, moneyList('revenue_per_1000_impressions', r.revenue_per_1000_impressions, locale)),
@@ -61,6 +70,7 @@ export function articlesTable(report: ArticlesReport, locale: string | undefined
     [
       { label: 'Article' },
       ...FUNNEL_COLUMNS,
+      ...UPSELL_COLUMNS,
       { label: 'Net revenue', numeric: true },
       { label: 'Conversion', numeric: true },
       { label: 'Net per 1,000 impressions', numeric: true },
@@ -88,6 +98,7 @@ export function variantsTable(report: ArticlesReport, locale: string | undefined
       { label: 'Click rate', numeric: true },
       { label: 'Checkouts', numeric: true },
       { label: 'Paid', numeric: true },
+      ...UPSELL_COLUMNS,
       { label: 'Net revenue', numeric: true },
       { label: 'Conversion', numeric: true },
       { label: 'Net per 1,000 impressions', numeric: true },

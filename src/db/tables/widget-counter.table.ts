@@ -16,3 +16,13 @@ export interface WidgetDailyCounterTable {
   checkouts: Read<number>;
   paid: Read<number>;
 }
+
+/** The widget's prompts: shown and taken, per local day, article and variant (written by favour_add_widget_counts). */
+export interface WidgetPromptCounterTable {
+  publication_id: Read<number>;
+  day: Read<string>;
+  article_url: Read<string>;
+  variant: Read<string>;
+  upsell_shown: Read<number>;
+  upsell_accepted: Read<number>;
+}

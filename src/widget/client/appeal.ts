@@ -1,11 +1,13 @@
 // The full appeal: copy, the interval and amount radio groups, "other amount", Donate.
 import type { WidgetConfig, WidgetCopy, WidgetInterval, WidgetStrings } from '../widget-config.js';
 import { sendBeacon } from './beacons.js';
-import { startCheckout } from './checkout.js';
+import { type CheckoutRequest, startCheckout } from './checkout.js';
 import { type Child, element, fillTemplate } from './dom.js';
 import { renderGoal } from './goal.js';
 import { formatMinor, toMinor } from './money.js';
 import { articleUrl } from './polite.js';
+import { loadMemory, saveMemory } from './state.js';
+import { suggestMonthly } from '../monthly-suggestion.js';
 
 export interface AppealOptions {
   config: WidgetConfig;
@@ -122,6 +124,14 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
   window.addEventListener('pageshow', (event) => event.persisted && ready(strings.secure_note));
 
   const form = element('form', { novalidate: '' });
+  const checkout = async (request: Omit<CheckoutRequest, 'currency' | 'article_url' | 'variant'>) => {
+    ready(strings.loading);
+    busy = true;
+    donate.setAttribute('aria-busy', 'true');
+    const result = await startCheckout(config, { ...request, currency, article_url: articleUrl(location.href), variant });
+    if ('url' in result) return location.assign(result.url);
+    ready(result.message, true);
+  };
   form.onsubmit = async (event) => {
     event.preventDefault();
     if (busy) return;
@@ -133,13 +143,38 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
       otherInput.setAttribute('aria-invalid', 'true');
       return otherInput.focus();
     }
-    ready(strings.loading);
-    busy = true;
-    donate.setAttribute('aria-busy', 'true');
     sendBeacon(config, 'click', variant);
-    const result = await startCheckout(config, { amount, currency, interval, article_url: articleUrl(location.href), variant });
-    if ('url' in result) return location.assign(result.url);
-    ready(result.message, true);
+    const monthly = interval == 'once' && config.upsell ? suggestMonthly(amount, limits.presets.month, config.upsell.fraction) : undefined;
+    // Offered at most every other Donate: a reader who said no is not asked again at once.
+    const memory = loadMemory(config.publication);
+    const offer = monthly !== undefined && !memory.upsellOffered;
+    memory.upsellOffered = offer;
+    saveMemory(config.publication, memory);
+    if (!offer) return checkout({ amount, interval });
+    const values = { name: config.name, amount: money(amount), monthly: money(monthly) };
+    const choose = (accepted: boolean) => {
+      if (busy) return;
+      if (accepted) sendBeacon(config, 'upsell_accepted', variant);
+      void checkout(accepted ? { amount: monthly, interval: 'month', upsell: 'accepted' } : { amount, interval });
+    };
+    const yes = element('button', { type: 'button' }, fillTemplate(strings.upsell_yes, values));
+    const no = element('button', { type: 'button' }, fillTemplate(strings.upsell_no, values));
+    yes.onclick = () => choose(true);
+    no.onclick = () => choose(false);
+    // In place of the form, the two answers side by side and alike: declining is one press, as easy as accepting.
+    const heading = element('h3', { id: 'uh', tabindex: '-1' }, fillTemplate(strings.upsell_heading, values));
+    form.replaceWith(
+      element(
+        'div',
+        { class: 'u', role: 'group', 'aria-labelledby': 'uh' },
+        heading,
+        element('p', null, fillTemplate(strings.upsell_body, values)),
+        element('div', { class: 'r' }, yes, no),
+        status,
+      ),
+    );
+    heading.focus();
+    sendBeacon(config, 'upsell_shown', variant);
   };
   const intervalChoices = config.intervals.map((choice) =>
     radio('i', choice, strings[choice], choice == interval, () => {

@@ -7,6 +7,8 @@ export interface CheckoutRequest {
   interval: WidgetInterval;
   article_url: string;
   variant: string | undefined;
+  /** The reader took the "make it monthly" offer. */
+  upsell?: 'accepted';
 }
 
 /** Resolves with Stripe Checkout's URL, or with the message to show the reader instead. */

@@ -17,6 +17,8 @@ export interface ReaderMemory {
   fallback?: [string, string];
   /** The publication's accent, to paint the placeholder before the config arrives. */
   accent?: string;
+  /** The last Donate was offered "make it monthly": the next one is not (never twice in a row). */
+  upsellOffered?: boolean;
   /** Whether the publication showed a goal meter last time (unknown on a first visit: room is kept for one). */
   goal?: boolean;
 }

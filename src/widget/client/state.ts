@@ -11,6 +11,7 @@ const STORED_KEYS: Record<keyof ReaderMemory, string> = {
   fallback: 'f',
   accent: 'a',
   goal: 'g',
+  upsellOffered: 'u',
 };
 
 // localStorage may be missing or throw (Safari private mode, sandboxed iframes): then the widget forgets.
