@@ -1,6 +1,7 @@
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { formatMoney } from '../money/currency.js';
 import { fill, INTL_LOCALE, PAGE_STRINGS, WIDGET_STRINGS } from '../widget/i18n.js';
+import { widgetSettingsOf } from '../publications/publication.service.js';
 import { suggestMonthly } from '../widget/monthly-suggestion.js';
 import type { WidgetLang } from '../widget/widget-config.js';
 import { html, page } from './html.js';
@@ -57,10 +58,11 @@ export function renderThanksPage(
   return page({ title: s.thanks_title, lang, stylesheet: `/assets/theme/${publication.slug}.css` }, body);
 }
 
-/** After a one-off gift, where the publication has members: an offer to give monthly, one link, no pressure. */
+/** After a one-off gift, where the publication has members and its widget.upsell is on: an offer to give monthly, one link. */
 function memberOffer(publication: PublicationRow, checkout: CompletedCheckout, lang: WidgetLang) {
-  if (!publication.intervals.includes('month')) return '';
-  const monthly = suggestMonthly(checkout.amount, publication.currencies[checkout.currency]?.presets.month);
+  const { upsell } = widgetSettingsOf(publication);
+  if (!upsell.enabled || !publication.intervals.includes('month')) return '';
+  const monthly = suggestMonthly(checkout.amount, publication.currencies[checkout.currency]?.presets.month, upsell.fraction);
   if (monthly === undefined) return '';
   const s = PAGE_STRINGS[lang];
   const values = { monthly: formatMoney(monthly, checkout.currency, INTL_LOCALE[lang]), name: publication.name };

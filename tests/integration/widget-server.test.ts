@@ -578,6 +578,13 @@ describe('hosted pages', () => {
       '/donate/demo?lang=sr-Cyrl&interval=month&currency=eur&amount=500&article=https%3A%2F%2Fnews.example%2Fs',
     );
     expect(offered.text).toMatch(/<input type="radio" name="amount" value="500" checked>/);
+    // Not where the publication turned "make it monthly" off.
+    const settings = (
+      await t.database.db.selectFrom('publications').select('settings').where('slug', '=', 'demo').executeTakeFirstOrThrow()
+    ).settings as { widget: Record<string, unknown> };
+    await changePublication(t.database.db, 'demo', { widget: { ...settings.widget, upsell: false } as never });
+    await expect.poll(async () => (await request(t.app).get('/thanks?session_id=cs_g2&lang=sr-Cyrl')).text).not.toContain('member-offer');
+    await changePublication(t.database.db, 'demo', { widget: { ...settings.widget, upsell: true } as never });
     expect(gift.text).toContain(`favour-until=${Math.floor(NOW.getTime() / 1000) + 90 * 86_400}`);
     const refused = await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_g2' });
     expect(refused.status).toBe(409);

@@ -250,6 +250,13 @@ describe('logs of a full run', () => {
       }),
     );
 
+    // Stripe's deliveries are applied after they are acknowledged: the privacy requests below read what they wrote.
+    await expect
+      .poll(async () => ((await (await fetch(`${base}/readyz`)).json()) as { webhooks: { pending: number } }).webhooks.pending, {
+        timeout: 20_000,
+      })
+      .toBe(0);
+
     // Reports and privacy requests with the key; a wrong key.
     const auth = { authorization: `Bearer ${apiKey}` };
     await note('summary', get('/api/reports/summary', auth));
