@@ -1,3 +1,5 @@
+import { hex, type Rgb, withContrast } from '../widget/client/colour.js';
+
 /** WCAG relative luminance of a #rgb / #rrggbb colour. */
 export function luminance(hex: string): number {
   const h = hex.replace('#', '');
@@ -19,23 +21,15 @@ export function textColourOn(accent: string): string {
   return contrastRatio(accent, '#ffffff') >= contrastRatio(accent, '#111111') ? '#ffffff' : '#111111';
 }
 
-const toHex = (rgb: number[]) => '#' + rgb.map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
-const toRgb = (hex: string) => {
+const toRgb = (hex: string): Rgb => {
   const h = hex.replace('#', '');
   const full = h.length === 3 ? [...h].map((c) => c + c).join('') : h;
-  return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16));
+  return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16)) as Rgb;
 };
 
 /**
- * `colour` mixed towards black (on a light background) or white (on a dark one) just enough to reach `ratio`
- * against `background`: the publication's accent as a link colour people can read in light and dark.
+ * `colour` darkened (on a light background) or lightened (on a dark one) just enough to reach `ratio` against
+ * `background`: the publication's accent as a link colour people can read in light and dark. The widget's rule.
  */
-export function readableOn(colour: string, background: string, ratio = 4.5): string {
-  const towards = luminance(background) > 0.18 ? 0 : 255;
-  const rgb = toRgb(colour);
-  for (let step = 0; step <= 20; step++) {
-    const mixed = toHex(rgb.map((v) => v + (towards - v) * (step / 20)));
-    if (contrastRatio(mixed, background) >= ratio) return mixed;
-  }
-  return towards === 0 ? '#000000' : '#ffffff';
-}
+export const readableOn = (colour: string, background: string, ratio = 4.5): string =>
+  hex(withContrast(toRgb(colour), toRgb(background), ratio));

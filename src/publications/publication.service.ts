@@ -9,14 +9,7 @@ import {
   insertPublicationIfAbsent,
   updatePublication,
 } from './publication.repository.js';
-import {
-  type Goal,
-  goalSchema,
-  type PublicationInput,
-  publicationInputSchema,
-  type WidgetSettings,
-  widgetSettingsSchema,
-} from './publication.schema.js';
+import { type Goal, goalSchema, type PublicationInput, publicationInputSchema, widgetSettingsSchema } from './publication.schema.js';
 
 export class PublicationError extends Error {
   constructor(message: string) {
@@ -69,33 +62,35 @@ export function toPublicationInput(row: PublicationRow): PublicationInput {
   };
 }
 
-const parsedGoals = new WeakMap<PublicationRow, Goal | null>();
-
-/** The publication's goal meter, or null. */
-export function goalOf(row: PublicationRow): Goal | null {
-  let goal = parsedGoals.get(row);
-  if (goal === undefined) {
-    const stored = (row.settings as { goal?: unknown }).goal;
-    const parsed = stored ? goalSchema.safeParse(stored) : undefined;
-    goal = parsed?.success ? parsed.data : null;
-    parsedGoals.set(row, goal);
-  }
-  return goal;
+/**
+ * A part of the stored settings, parsed once per row: the cached rows serve every article view (a beacon checks its
+ * variant, the configuration reads the goal). Read-only. A stored value the schema refuses reads as `fallback`.
+ */
+function parsedOncePerRow<T>(
+  read: (settings: Record<string, unknown>) => unknown,
+  parse: (stored: unknown) => T | undefined,
+  fallback: () => T,
+) {
+  const parsed = new WeakMap<PublicationRow, T>();
+  return (row: PublicationRow): T => {
+    if (!parsed.has(row)) parsed.set(row, parse(read(row.settings)) ?? fallback());
+    return parsed.get(row)!;
+  };
 }
-
-// Parsed once per row: the cached rows serve every article view (a beacon checks its variant here). Read-only.
-const parsedSettings = new WeakMap<PublicationRow, WidgetSettings>();
 
 /** The publication's widget settings with every default filled in. */
-export function widgetSettingsOf(row: PublicationRow): WidgetSettings {
-  let settings = parsedSettings.get(row);
-  if (!settings) {
-    const parsed = widgetSettingsSchema.safeParse((row.settings as { widget?: unknown }).widget ?? {});
-    settings = parsed.success ? parsed.data : widgetSettingsSchema.parse({});
-    parsedSettings.set(row, settings);
-  }
-  return settings;
-}
+export const widgetSettingsOf = parsedOncePerRow(
+  (settings) => settings.widget ?? {},
+  (stored) => widgetSettingsSchema.safeParse(stored).data,
+  () => widgetSettingsSchema.parse({}),
+);
+
+/** The publication's goal meter, or null. */
+export const goalOf = parsedOncePerRow<Goal | null>(
+  (settings) => settings.goal,
+  (stored) => (stored ? goalSchema.safeParse(stored).data : undefined),
+  () => null,
+);
 
 /** The variant id when the publication defines it; a made-up one counts as none, so it cannot tilt an A/B result. */
 export function knownVariant(row: PublicationRow, variant: string | undefined): string | undefined {

@@ -2,9 +2,7 @@
 // text once the target is reached, axe-clean in light and dark, and no layout shift when it appears.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { widgetCountersOf } from '../../src/app.js';
 import { changePublication } from '../../src/publications/publication.service.js';
-import { resetData } from '../helpers/reset-data.js';
 import {
   articleHtml,
   axe,
@@ -12,44 +10,38 @@ import {
   gateConfig,
   rendered,
   shiftsWhileRendering,
-  startWidgetEnv,
   text,
   widget,
-  type WidgetEnv,
+  widgetEnvForFile,
 } from '../helpers/browser.js';
 import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
 import { deliver } from '../helpers/webhook-delivery.js';
 
-let env: WidgetEnv;
+const widgetEnv = widgetEnvForFile({ emptyAfterEach: false });
 beforeAll(async () => {
-  env = await startWidgetEnv();
   const now = Math.floor(Date.now() / 1000);
   const session = checkoutSession({ id: 'cs_goal', amount: 2500, created: now, publication: 'demo' });
-  expect((await deliver(env.t.app, stripeEvent('checkout.session.completed', session, { id: 'evt_goal', created: now }))).status).toBe(200);
+  const delivered = await deliver(widgetEnv().t.app, stripeEvent('checkout.session.completed', session, { id: 'evt_goal', created: now }));
+  expect(delivered.status).toBe(200);
 });
 afterAll(async () => {
-  if (env) {
-    await changePublication(env.t.database.db, 'demo', { goal: null });
-    await widgetCountersOf(env.t.app).flush();
-    await resetData(env.t.database.db);
-    await env.close();
-  }
+  await changePublication(widgetEnv().t.database.db, 'demo', { goal: null });
 });
 
 const page = blogPage;
 
 /** Sets the demo publication's goal and waits until the service answers with it (NOTIFY reaches the cache). */
 async function setGoal(target: number, copy = {}) {
-  await changePublication(env.t.database.db, 'demo', { goal: { kind: 'amount', currency: 'eur', target, period: 'month', copy } });
+  await changePublication(widgetEnv().t.database.db, 'demo', { goal: { kind: 'amount', currency: 'eur', target, period: 'month', copy } });
   await expect
-    .poll(async () => (await request(env.t.app).get('/api/widget/demo?lang=en')).body.goal?.target, { timeout: 5000 })
+    .poll(async () => (await request(widgetEnv().t.app).get('/api/widget/demo?lang=en')).body.goal?.target, { timeout: 5000 })
     .toBe(target);
 }
 
 describe('goal meter', () => {
   it('shows the month’s progress as a progress bar screen readers can read', async () => {
     await setGoal(10_000, { en: { label: 'Help us reach €100 this month' } });
-    const { page: p, context, errors } = await env.newPage({ viewport: { width: 360, height: 800 } });
+    const { page: p, context, errors } = await widgetEnv().newPage({ viewport: { width: 360, height: 800 } });
     await p.goto(page('/goal', articleHtml()));
     const host = widget(p);
     await rendered(host);
@@ -68,7 +60,7 @@ describe('goal meter', () => {
 
   it.each(['light', 'dark'] as const)('is axe-clean (%s)', async (colorScheme) => {
     await setGoal(10_000);
-    const { page: p, context } = await env.newPage({ colorScheme, bypassCSP: true });
+    const { page: p, context } = await widgetEnv().newPage({ colorScheme, bypassCSP: true });
     await p.goto(page('/goal-axe', articleHtml()));
     await rendered(widget(p));
     const { violations, shadowPasses } = await axe(p);
@@ -79,7 +71,7 @@ describe('goal meter', () => {
 
   it('says the target is reached, in the publisher’s words', async () => {
     await setGoal(2000, { en: { reached: 'We made it. Thank you!' } });
-    const { page: p, context } = await env.newPage();
+    const { page: p, context } = await widgetEnv().newPage();
     await p.goto(page('/goal-reached', articleHtml()));
     const host = widget(p);
     await rendered(host);
@@ -93,7 +85,7 @@ describe('goal meter', () => {
     ['640 px', { width: 680, height: 1000 }],
   ] as const)('appears without moving anything, first visit and after (%s)', async (_name, viewport) => {
     await setGoal(10_000);
-    const { page: p, context, errors } = await env.newPage({ viewport });
+    const { page: p, context, errors } = await widgetEnv().newPage({ viewport });
     for (const path of ['/goal-cls', '/goal-cls-again']) {
       const gate = await gateConfig(p);
       await p.goto(page(path, articleHtml()));

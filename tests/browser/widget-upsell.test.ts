@@ -1,43 +1,20 @@
 // "Make it monthly" in Chromium (issue 12, point 2): after a one-off Donate the widget offers, once and in place, the
 // monthly preset nearest a third of the gift, with two answers alike; either answer goes on to Stripe in one press,
 // the offer is never made twice in a row, and what was shown and taken is counted.
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { widgetCountersOf } from '../../src/app.js';
-import { resetData } from '../helpers/reset-data.js';
-import {
-  axe,
-  blogPage,
-  focused,
-  interceptSessionCreate,
-  rendered,
-  startWidgetEnv,
-  text,
-  widget,
-  type WidgetEnv,
-} from '../helpers/browser.js';
+import { axe, blogPage, focused, interceptSessionCreate, rendered, text, widget, widgetEnvForFile } from '../helpers/browser.js';
 
-let env: WidgetEnv;
-beforeAll(async () => {
-  env = await startWidgetEnv({ upsell: true });
-});
-afterAll(async () => {
-  await env?.close();
-});
-afterEach(async () => {
-  nock.cleanAll();
-  await widgetCountersOf(env.t.app).flush();
-  await resetData(env.t.database.db);
-});
+const widgetEnv = widgetEnvForFile({ upsell: true });
 
 async function prompts() {
-  await widgetCountersOf(env.t.app).flush();
-  return env.t.database.db.selectFrom('widget_prompt_counters').select(['upsell_shown', 'upsell_accepted']).execute();
+  await widgetCountersOf(widgetEnv().t.app).flush();
+  return widgetEnv().t.database.db.selectFrom('widget_prompt_counters').select(['upsell_shown', 'upsell_accepted']).execute();
 }
 
 /** An article with the appeal; `checkouts` collects what the widget posts to /api/checkout. */
 async function openArticle(path: string, options = {}) {
-  const opened = await env.newPage(options);
+  const opened = await widgetEnv().newPage(options);
   const checkouts: Record<string, unknown>[] = [];
   opened.page.on('request', (r) => {
     if (r.url().endsWith('/api/checkout') && r.method() === 'POST') checkouts.push(r.postDataJSON());

@@ -10,9 +10,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import nock from 'nock';
 import { widgetCountersOf } from '../../src/app.js';
 import { launchChromium } from './chromium.js';
+import { resetData } from './reset-data.js';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { buildWidget } from '../../scripts/build-widget.mjs';
 import { createApp } from '../../src/app.js';
@@ -112,6 +114,27 @@ function startBlogServer(): Promise<http.Server> {
 
 /** Pages of the publisher's site by path (default: articleHtml()). Tests set their own. */
 export const blogPages = new Map<string, string>();
+
+/**
+ * The widget environment for one test file: started before its tests, closed after them, and after each test
+ * (unless `emptyAfterEach` is false) Stripe mocks dropped and the data emptied, beacons held in memory written first.
+ */
+export function widgetEnvForFile(options: { upsell?: boolean; emptyAfterEach?: boolean } = {}): () => WidgetEnv {
+  let env: WidgetEnv | undefined;
+  beforeAll(async () => {
+    env = await startWidgetEnv(options);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    if (!env || options.emptyAfterEach === false) return;
+    await widgetCountersOf(env.t.app).flush();
+    await resetData(env.t.database.db);
+  });
+  return () => env!;
+}
 
 /** Puts a page on the publisher's site (its query and fragment are the page's own) and returns its URL. */
 export function blogPage(path: string, html = articleHtml()): string {
