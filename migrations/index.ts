@@ -14,6 +14,7 @@ import * as publicationNotifications from './2026-12-06T1200-publication-notific
 import * as rollupsWithoutShards from './2026-12-06T1300-rollups-without-shards.js';
 import * as heldEvents from './2026-12-06T1400-held-events.js';
 import * as widgetPromptCounters from './2026-12-06T1500-widget-prompt-counters.js';
+import * as feeCover from './2026-12-07T0900-fee-cover.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1300-rollups-without-shards': rollupsWithoutShards,
   '2026-12-06T1400-held-events': heldEvents,
   '2026-12-06T1500-widget-prompt-counters': widgetPromptCounters,
+  '2026-12-07T0900-fee-cover': feeCover,
 };

@@ -36,6 +36,10 @@ export const checkoutRequestSchema = z
     email: z.email('must be an e-mail address').max(254).optional(),
     /** The reader took the widget's "make it monthly" offer: recorded in the session's metadata. */
     upsell: z.literal('accepted', 'must be "accepted" when given').optional(),
+    /** The reader adds what the fees cost (a checkbox in a form sends "true"). */
+    cover_fees: z
+      .union([z.boolean(), z.enum(['true', 'false', 'on']).transform((value) => value !== 'false')], 'must be true or false')
+      .optional(),
   })
   .strict();
 

@@ -9,6 +9,8 @@ import { formatMoney } from '../money/currency.js';
 import type { Metrics } from '../ops/metrics.js';
 import { articleUrlFor } from '../publications/article-url.js';
 import { findPublicationBySlug } from '../publications/publication.repository.js';
+import { feeCoverOf } from '../publications/publication.service.js';
+import { feeCoverAmount } from '../widget/fee-cover.js';
 import type { CheckoutAdmission } from './checkout-admission.js';
 import { insertCheckoutSession } from './checkout-session.repository.js';
 import type { CheckoutRequest } from './checkout.schema.js';
@@ -92,6 +94,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       throw new HttpError(404, 'unknown_publication', `publication: no publication "${request.publication}".`, 'publication');
     const articleUrl = articleUrlFor(publication, request.article_url);
     checkAmount(publication, request);
+    const feeCover = feeCoverFor(publication, request);
     await admission.admit(publication.slug, options.client);
     if (!stripe) {
       throw new HttpError(
@@ -107,23 +110,28 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       variant: request.variant ?? '',
       interval: request.interval,
       ...(request.upsell ? { upsell: request.upsell } : {}),
+      // Read back when the payment is recorded: the part of each payment that covers the fees.
+      ...(feeCover > 0 ? { fee_cover: String(feeCover) } : {}),
     };
     const cancelUrl = new URL(articleUrl);
     cancelUrl.searchParams.set('favour', 'cancelled');
     const locale = pickLocale(request.locale ?? publication.default_locale);
     const once = request.interval === 'once';
+    // A membership's fee cover recurs with it: a second item of the subscription, billed on the same invoices.
+    const lineItem = (amount: number, name: string): Stripe.Checkout.SessionCreateParams.LineItem => ({
+      quantity: 1,
+      price_data: {
+        currency: request.currency,
+        unit_amount: amount,
+        product_data: { name },
+        ...(once ? {} : { recurring: { interval: request.interval as 'month' | 'year' } }),
+      },
+    });
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: once ? 'payment' : 'subscription',
       line_items: [
-        {
-          quantity: 1,
-          price_data: {
-            currency: request.currency,
-            unit_amount: request.amount,
-            product_data: { name: productName(publication, request.interval) },
-            ...(once ? {} : { recurring: { interval: request.interval as 'month' | 'year' } }),
-          },
-        },
+        lineItem(request.amount, productName(publication, request.interval)),
+        ...(feeCover > 0 ? [lineItem(feeCover, `Covering the fees, so all of the gift reaches ${publication.name}`)] : []),
       ],
       success_url: `${publicUrl}/thanks?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: cancelUrl.href,
@@ -154,7 +162,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       publication_id: publication.id,
       article_url: articleUrl.href,
       variant: request.variant ?? null,
-      amount: request.amount,
+      amount: request.amount + feeCover,
       currency: request.currency,
       interval: request.interval,
       locale: request.locale ?? null,
@@ -204,6 +212,15 @@ function checkAmount(publication: PublicationRow, request: CheckoutRequest): voi
       'amount',
     );
   }
+}
+
+/** What the reader adds to cover the fees: 0 unless asked; a 400 when the publication does not offer it. */
+function feeCoverFor(publication: PublicationRow, request: CheckoutRequest): number {
+  if (!request.cover_fees) return 0;
+  const rate = feeCoverOf(publication);
+  if (!rate)
+    throw new HttpError(400, 'fee_cover_not_offered', `cover_fees: ${publication.name} does not offer to cover the fees.`, 'cover_fees');
+  return feeCoverAmount(request.amount, request.currency, rate);
 }
 
 function pickLocale(locale: string): Stripe.Checkout.SessionCreateParams.Locale {

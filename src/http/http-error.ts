@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'invalid_interval'
   | 'amount_out_of_range'
   | 'interval_not_available'
+  | 'fee_cover_not_offered'
   | 'invalid_article_url'
   | 'payments_not_configured'
   | 'rate_limited'

@@ -1,6 +1,6 @@
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { formatMoney } from '../money/currency.js';
-import { widgetSettingsOf } from '../publications/publication.service.js';
+import { feeCoverOf, widgetSettingsOf } from '../publications/publication.service.js';
 import type { GoalProgress } from '../goals/goal.service.js';
 import { DEFAULT_COPY, fill, INTL_LOCALE, PAGE_STRINGS } from '../widget/i18n.js';
 import type { WidgetGoal, WidgetInterval, WidgetLang, WidgetStrings } from '../widget/widget-config.js';
@@ -32,6 +32,22 @@ function goalMeter(goal: WidgetGoal, strings: WidgetStrings, locale: string) {
         aria-valuemin="0" aria-valuemax="${goal.target}" aria-valuenow="${goal.current}" aria-valuetext="${text}"></progress>
       <p class="muted" aria-hidden="true">${text}</p>
     </div>`;
+}
+
+/**
+ * "Cover the fees" without JavaScript: the page cannot know the amount yet, so the label gives the rate ("about 1.5% +
+ * €0.25") and the checkout adds the exact amount as its own line.
+ */
+function feeCoverCheckbox(publication: PublicationRow, currency: string, template: string, locale: string) {
+  const rate = feeCoverOf(publication);
+  const fixed = rate?.fixed[currency] ?? 0;
+  if (!rate || (rate.percent === 0 && fixed === 0)) return '';
+  const parts = [
+    rate.percent > 0 && new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(rate.percent / 100),
+    fixed > 0 && formatMoney(fixed, currency, locale),
+  ].filter((part): part is string => !!part);
+  return html`<label class="fee-cover"><input type="checkbox" name="cover_fees" value="true" ${rate.default ? html`checked` : ''}>
+          <span>${fill(template, { rate: parts.join(' + ') })}</span></label>`;
 }
 
 /**
@@ -84,6 +100,7 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
         </fieldset>
         <label class="other">${presets.length ? pageStrings.other_amount_hint : strings.other_amount} (${formatMoney(currency.min, p.currency, locale)}–${formatMoney(currency.max, p.currency, locale)})<br>
           <input type="text" name="other_amount" inputmode="decimal" autocomplete="off"></label>
+        ${feeCoverCheckbox(publication, p.currency, pageStrings.fee_cover_rate, locale)}
         <button type="submit">${strings.donate}</button>
         <p class="muted">${strings.secure_note}</p>
       </form>

@@ -41,6 +41,8 @@ legend { font-weight: 600; margin-bottom: .5rem; }
 .choices input:checked + span { border-color: var(--link); box-shadow: inset 0 0 0 1px var(--link); font-weight: 600; }
 .choices input:focus-visible + span { outline: 3px solid var(--link); outline-offset: 2px; }
 label.other { display: block; margin: 1rem 0; }
+label.fee-cover { display: flex; gap: .6rem; align-items: flex-start; margin: 0 0 1rem; cursor: pointer; }
+label.fee-cover input { width: 1.2rem; height: 1.2rem; margin: .1rem 0 0; flex: none; accent-color: var(--link); }
 input[type=text] { font: inherit; padding: .5rem .7rem; border: 1px solid var(--line); border-radius: 8px; background: transparent; color: inherit; width: 10rem; }
 button { font: 600 1rem system-ui, sans-serif; background: var(--accent); color: var(--on-accent); border: 0; border-radius: 8px; padding: .75rem 1.6rem; cursor: pointer; }
 button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid var(--link); outline-offset: 2px; }

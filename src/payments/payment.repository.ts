@@ -20,8 +20,10 @@ export async function lockStripeObject(db: DbExecutor, kind: 'invoice' | 'paymen
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${kind}:${id}`}, 0))`.execute(db);
 }
 
-export type PaymentFacts = Omit<NewPaymentRow, 'status' | 'refunded_amount' | 'dispute_status' | 'updated_at'> & {
+export type PaymentFacts = Omit<NewPaymentRow, 'status' | 'refunded_amount' | 'fee_cover_amount' | 'dispute_status' | 'updated_at'> & {
   base_status: PaymentBaseStatus;
+  /** The reader's fee cover, from the checkout's metadata (at most the amount). */
+  fee_cover_amount: number;
 };
 
 /**
@@ -36,12 +38,13 @@ export async function upsertPayment(db: DbExecutor, p: PaymentFacts): Promise<{ 
   if (p.payment_intent_id) await lockStripeObject(db, 'payment_intent', p.payment_intent_id);
   const result = await sql<{ id: number; payment_intent_id: string | null }>`
     INSERT INTO payments (source_id, publication_id, supporter_id, customer_id, kind, amount, currency, base_status, status,
-      checkout_session_id, payment_intent_id, invoice_id, subscription_id, article_url, variant, billing_reason, created_at, paid_at)
+      checkout_session_id, payment_intent_id, invoice_id, subscription_id, article_url, variant, billing_reason, created_at, paid_at,
+      fee_cover_amount)
     VALUES (${p.source_id}, ${p.publication_id}, ${p.supporter_id ?? null}, ${p.customer_id ?? null}, ${p.kind}, ${p.amount},
       ${p.currency}, ${p.base_status}, ${p.base_status}, ${p.checkout_session_id ?? null},
       coalesce(${p.payment_intent_id ?? null}, (SELECT ip.payment_intent_id FROM stripe_invoice_payments ip WHERE ip.invoice_id = ${p.invoice_id ?? null} ORDER BY 1 LIMIT 1)),
       ${p.invoice_id ?? null}, ${p.subscription_id ?? null}, ${p.article_url ?? null}, ${p.variant ?? null}, ${p.billing_reason ?? null},
-      ${p.created_at}, ${p.paid_at ?? null})
+      ${p.created_at}, ${p.paid_at ?? null}, ${Math.min(p.fee_cover_amount, p.amount)})
     ON CONFLICT (source_id) DO UPDATE SET
       supporter_id = coalesce(excluded.supporter_id, payments.supporter_id),
       customer_id = coalesce(payments.customer_id, excluded.customer_id),
@@ -52,6 +55,7 @@ export async function upsertPayment(db: DbExecutor, p: PaymentFacts): Promise<{ 
       article_url = coalesce(payments.article_url, excluded.article_url),
       variant = coalesce(payments.variant, excluded.variant),
       billing_reason = coalesce(payments.billing_reason, excluded.billing_reason),
+      fee_cover_amount = greatest(payments.fee_cover_amount, excluded.fee_cover_amount),
       amount = CASE WHEN ${rank('excluded.base_status')} > ${rank('payments.base_status')} THEN excluded.amount ELSE payments.amount END,
       base_status = CASE WHEN ${rank('excluded.base_status')} > ${rank('payments.base_status')} THEN excluded.base_status ELSE payments.base_status END,
       paid_at = coalesce(payments.paid_at, excluded.paid_at),

@@ -124,6 +124,25 @@ export const goalSchema = z
 
 export type Goal = z.output<typeof goalSchema>;
 
+/**
+ * "Cover the fees": the reader may add what the card payment costs, so the newsroom nets the whole gift. The processor's
+ * price is a percent of the amount plus a fixed amount per currency; `default` ticks the box from the start.
+ */
+export const feeCoverSchema = z
+  .object({
+    percent: z
+      .number()
+      .min(0)
+      .max(10)
+      .refine((percent) => Math.abs(percent * 100 - Math.round(percent * 100)) < 1e-9, 'at most two decimals, such as 1.5 or 2.9'),
+    fixed: z.record(z.string(), z.number().int('must be an integer number of minor units').min(0).max(100_000)).default({}),
+    default: z.boolean().default(false),
+  })
+  .strict()
+  .refine((rate) => rate.percent > 0 || Object.values(rate.fixed).some((amount) => amount > 0), 'a percent or a fixed amount above 0');
+
+export type FeeCover = z.output<typeof feeCoverSchema>;
+
 /** A publication as an operator describes it (CLI and API input). */
 export const publicationInputSchema = z
   .object({
@@ -147,6 +166,8 @@ export const publicationInputSchema = z
     widget: widgetSettingsSchema.default(() => widgetSettingsSchema.parse({})),
     /** The goal meter; null: none. */
     goal: goalSchema.nullable().default(null),
+    /** "Cover the fees"; null: not offered. */
+    fee_cover: feeCoverSchema.nullable().default(null),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -157,6 +178,14 @@ export const publicationInputSchema = z
     }
     if (p.goal?.currency !== undefined && !codes.includes(p.goal.currency)) {
       ctx.addIssue({ code: 'custom', path: ['goal', 'currency'], message: `must be one of the accepted currencies (${codes.join(', ')})` });
+    }
+    for (const code of Object.keys(p.fee_cover?.fixed ?? {})) {
+      if (!codes.includes(code))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fee_cover', 'fixed', code],
+          message: `must be one of the accepted currencies (${codes.join(', ')})`,
+        });
     }
     for (const [code, settings] of Object.entries(p.currencies)) {
       const floor = stripeMinimumAmount(code);

@@ -9,7 +9,15 @@ import {
   insertPublicationIfAbsent,
   updatePublication,
 } from './publication.repository.js';
-import { type Goal, goalSchema, type PublicationInput, publicationInputSchema, widgetSettingsSchema } from './publication.schema.js';
+import {
+  type FeeCover,
+  feeCoverSchema,
+  type Goal,
+  goalSchema,
+  type PublicationInput,
+  publicationInputSchema,
+  widgetSettingsSchema,
+} from './publication.schema.js';
 
 export class PublicationError extends Error {
   constructor(message: string) {
@@ -59,6 +67,7 @@ export function toPublicationInput(row: PublicationRow): PublicationInput {
     time_zone: row.time_zone,
     widget: widgetSettingsOf(row),
     goal: goalOf(row),
+    fee_cover: feeCoverOf(row),
   };
 }
 
@@ -89,6 +98,13 @@ export const widgetSettingsOf = parsedOncePerRow(
 export const goalOf = parsedOncePerRow<Goal | null>(
   (settings) => settings.goal,
   (stored) => (stored ? goalSchema.safeParse(stored).data : undefined),
+  () => null,
+);
+
+/** The publication's "cover the fees" rate, or null when not offered. */
+export const feeCoverOf = parsedOncePerRow<FeeCover | null>(
+  (settings) => settings.fee_cover,
+  (stored) => (stored ? feeCoverSchema.safeParse(stored).data : undefined),
   () => null,
 );
 

@@ -64,13 +64,15 @@ export interface DonationExportRow {
   variant: string | null;
   subscription_id: string | null;
   source_id: string;
+  fee_cover_amount: number;
 }
 
 /** Every matching payment in the range, newest first, with its supporter's e-mail and name. */
 export function donationExportQuery(scope: ReportScope, range: DateRange, filters: DonationFilters) {
   return sql<DonationExportRow>`
     SELECT p.id, ${iso('p.paid_at')} AS paid_at, ${iso('p.created_at')} AS created_at, p.kind, p.status, p.currency, p.amount,
-      p.refunded_amount, p.dispute_status, s.email, s.name, p.article_url, p.variant, p.subscription_id, p.source_id
+      p.refunded_amount, p.dispute_status, s.email, s.name, p.article_url, p.variant, p.subscription_id, p.source_id,
+      p.fee_cover_amount
     FROM payments p LEFT JOIN supporters s ON s.id = p.supporter_id
     WHERE ${sql.join(donationConditions(scope, range, filters), sql` AND `)} ORDER BY p.id DESC`;
 }

@@ -77,6 +77,8 @@ export const DONATION_CSV_HEADER = [
   'variant',
   'subscription_id',
   'source_id',
+  // Last, so files read by column position before it was added still line up.
+  'fee_cover_amount',
 ];
 
 /** A payment's CSV line; net is what was kept of a payment that went through (0 for pending or failed). */
@@ -85,7 +87,8 @@ export function donationCsvLine(d: DonationExportRow): string {
   return (
     `${d.id},${d.paid_at ?? ''},${d.created_at},${csvField(d.kind)},${csvField(d.status)},${d.currency.toUpperCase()},` +
     `${decimal(d.amount, d.currency)},${decimal(d.refunded_amount, d.currency)},${decimal(net, d.currency)},${csvField(d.dispute_status)},` +
-    `${csvField(d.email)},${csvField(d.name)},${csvField(d.article_url)},${csvField(d.variant)},${csvField(d.subscription_id)},${csvField(d.source_id)}\r\n`
+    `${csvField(d.email)},${csvField(d.name)},${csvField(d.article_url)},${csvField(d.variant)},${csvField(d.subscription_id)},${csvField(d.source_id)},` +
+    `${decimal(d.fee_cover_amount, d.currency)}\r\n`
   );
 }
 

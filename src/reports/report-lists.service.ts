@@ -126,6 +126,7 @@ export function donationJson(d: repo.DonationRow) {
     currency: d.currency,
     status: d.status,
     refunded_amount: d.refunded_amount,
+    fee_cover_amount: d.fee_cover_amount,
     dispute_status: d.dispute_status,
     created_at: d.created_at,
     paid_at: d.paid_at,

@@ -41,6 +41,8 @@ export interface Summary {
   net: PerCurrency;
   mrr: PerCurrency;
   average_gift: PerCurrency;
+  /** What readers added to cover the fees ("cover the fees"), within gross. */
+  fees_covered: PerCurrency;
   one_off: number;
   recurring: number;
   new_supporters: number;
@@ -88,11 +90,16 @@ export interface BreakdownRow {
   /** The widget's "make it monthly" offer: shown after a one-off Donate, and taken. */
   upsell_shown: number;
   upsell_accepted: number;
+  /** Payments whose reader ticked "cover the fees", and what they added. */
+  fee_cover_payments: number;
+  fees_covered: PerCurrency;
   gross: PerCurrency;
   net: PerCurrency;
   click_rate: number | null;
   /** upsell_accepted / upsell_shown. */
   upsell_rate: number | null;
+  /** fee_cover_payments / payments. */
+  fee_cover_rate: number | null;
   conversion_rate: number | null;
   revenue_per_1000_impressions: PerCurrency<number | null>;
 }

@@ -278,6 +278,34 @@ export async function promptTotals(
   return result.rows;
 }
 
+export interface FeeCoverRow {
+  key: string;
+  currency: string;
+  /** Payments in the range whose reader covered the fees, and what they added. */
+  payments: number;
+  fees_covered: number;
+}
+
+/**
+ * "Cover the fees" over the range: the succeeded payments that carried a fee cover, per currency, and per article URL
+ * or variant ('' when none) when `by` is given. Read from payments themselves: only those with a fee cover are indexed.
+ */
+export async function feeCoverTotals(
+  db: DbExecutor,
+  scope: ReportScope,
+  range: DateRange,
+  by?: 'article_url' | 'variant',
+): Promise<FeeCoverRow[]> {
+  const key = by ? sql`coalesce(${sql.ref(by)}, '')` : sql`''`;
+  const result = await sql<FeeCoverRow>`
+    SELECT ${key} AS key, currency, count(*)::bigint AS payments, sum(fee_cover_amount)::bigint AS fees_covered
+    FROM payments
+    WHERE publication_id = ${scope.publicationId} AND fee_cover_amount > 0 AND base_status = 'succeeded'
+      AND paid_at >= ${startOf(range.from, scope.timeZone)} AND paid_at < ${endOf(range.to, scope.timeZone)}
+    GROUP BY 1, 2`.execute(db);
+  return result.rows;
+}
+
 export interface SupporterFilters {
   status?: string | undefined;
   oneOffOnly?: boolean | undefined;
@@ -362,6 +390,7 @@ export interface DonationRow {
   currency: string;
   status: string;
   refunded_amount: number;
+  fee_cover_amount: number;
   dispute_status: string | null;
   created_at: Date;
   paid_at: Date | null;
@@ -374,7 +403,7 @@ export interface DonationRow {
   name: string | null;
 }
 
-const DONATION_COLUMNS = sql`p.id, p.source_id, p.kind, p.amount, p.currency, p.status, p.refunded_amount, p.dispute_status,
+const DONATION_COLUMNS = sql`p.id, p.source_id, p.kind, p.amount, p.currency, p.status, p.refunded_amount, p.fee_cover_amount, p.dispute_status,
   p.created_at, p.paid_at, p.article_url, p.variant, p.billing_reason, p.subscription_id, p.supporter_id, s.email, s.name`;
 
 export async function listDonations(

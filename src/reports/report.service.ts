@@ -38,12 +38,13 @@ const mrrOf = (twelfths: number): number => Math.round(twelfths / 12);
 export async function summary(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }): Promise<Summary> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
-  const [totals, newSupporters, members, churned, funnel] = await Promise.all([
+  const [totals, newSupporters, members, churned, funnel, feeCovers] = await Promise.all([
     repo.paymentTotals(ctx.db, scope, range),
     repo.countNewSupporters(ctx.db, scope, range),
     repo.membersAtEndOf(ctx.db, scope, range.to),
     repo.countChurnedMembers(ctx.db, scope, range),
     repo.funnelTotals(ctx.db, scope, range),
+    repo.feeCoverTotals(ctx.db, scope, range),
   ]);
 
   const currencies: Record<string, CurrencySummary> = {};
@@ -93,6 +94,11 @@ export async function summary(ctx: ReportContext, query: { from?: string | undef
     net: pick('net'),
     mrr: pick('mrr'),
     average_gift: pick('average_gift'),
+    // Beside the per-currency figures rather than among them: what readers added, part of gross.
+    fees_covered: {
+      ...Object.fromEntries(Object.keys(currencies).map((code) => [code, 0])),
+      ...Object.fromEntries(feeCovers.map((row) => [row.currency, row.fees_covered])),
+    },
     one_off: sum('one_off'),
     recurring: sum('recurring'),
     new_supporters: newSupporters,
@@ -210,13 +216,19 @@ export async function articles(
 ): Promise<ArticlesReport> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
-  const [byArticle, byVariant, promptsByArticle, promptsByVariant] = await Promise.all([
+  const [byArticle, byVariant, promptsByArticle, promptsByVariant, coversByArticle, coversByVariant] = await Promise.all([
     repo.articleBreakdown(ctx.db, scope, range, 'article_url'),
     repo.articleBreakdown(ctx.db, scope, range, 'variant'),
     repo.promptTotals(ctx.db, scope, range, 'article_url'),
     repo.promptTotals(ctx.db, scope, range, 'variant'),
+    repo.feeCoverTotals(ctx.db, scope, range, 'article_url'),
+    repo.feeCoverTotals(ctx.db, scope, range, 'variant'),
   ]);
-  const shape = (breakdown: Awaited<ReturnType<typeof repo.articleBreakdown>>, prompts: repo.PromptTotalsRow[]) => {
+  const shape = (
+    breakdown: Awaited<ReturnType<typeof repo.articleBreakdown>>,
+    prompts: repo.PromptTotalsRow[],
+    covers: repo.FeeCoverRow[],
+  ) => {
     const rows = new Map<string, ReturnType<typeof emptyRow>>();
     const row = (key: string) => {
       let r = rows.get(key);
@@ -233,6 +245,11 @@ export async function articles(
       target.net[r.currency] = (target.net[r.currency] ?? 0) + r.gross - r.refunded - r.disputed;
     }
     for (const p of prompts) Object.assign(row(p.key), { upsell_shown: p.upsell_shown, upsell_accepted: p.upsell_accepted });
+    for (const c of covers) {
+      const target = row(c.key);
+      target.fee_cover_payments += c.payments;
+      target.fees_covered[c.currency] = (target.fees_covered[c.currency] ?? 0) + c.fees_covered;
+    }
     return [...rows.entries()].map(([key, r]) => ({ key, ...r, conversion_rate: rate(r.paid, r.impressions) }));
   };
   // The rates of a row that is answered (thousands of articles are sorted, `limit` of them answered).
@@ -241,6 +258,7 @@ export async function articles(
     ...r,
     click_rate: rate(r.clicks, r.impressions),
     upsell_rate: rate(r.upsell_accepted, r.upsell_shown),
+    fee_cover_rate: rate(r.fee_cover_payments, r.payments),
     revenue_per_1000_impressions: Object.fromEntries(
       Object.entries(r.net).map(([code, net]) => [code, r.impressions > 0 ? Math.round((net * 1000) / r.impressions) : null]),
     ),
@@ -264,7 +282,7 @@ export async function articles(
     });
   };
 
-  const articleRows = sorted(shape(byArticle, promptsByArticle)).filter((r) => r.key !== '');
+  const articleRows = sorted(shape(byArticle, promptsByArticle, coversByArticle)).filter((r) => r.key !== '');
   return {
     publication: ctx.publication.slug,
     from: range.from,
@@ -274,7 +292,7 @@ export async function articles(
       const { key, ...r } = present(row);
       return { article_url: key, ...r };
     }),
-    variants: sorted(shape(byVariant, promptsByVariant)).map((row) => {
+    variants: sorted(shape(byVariant, promptsByVariant, coversByVariant)).map((row) => {
       const { key, ...r } = present(row);
       return { variant: key === '' ? null : key, ...r };
     }),
@@ -291,6 +309,8 @@ function emptyRow() {
     paid_gifts: 0,
     upsell_shown: 0,
     upsell_accepted: 0,
+    fee_cover_payments: 0,
+    fees_covered: {} as Record<string, number>,
     gross: {} as Record<string, number>,
     net: {} as Record<string, number>,
   };

@@ -72,6 +72,7 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_body: '{monthly} a month helps {name} plan ahead, and you can cancel at any time.',
     upsell_yes: 'Yes, {monthly} monthly',
     upsell_no: 'No, give {amount} once',
+    fee_cover: 'Add {amount} so all of my gift reaches the newsroom',
   },
   it: {
     interval_legend: 'Come vuoi contribuire?',
@@ -107,7 +108,8 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_heading: 'Vuoi farlo ogni mese?',
     upsell_body: '{monthly} al mese aiutano {name} a programmare il lavoro, e puoi annullare quando vuoi.',
     upsell_yes: 'Sì, {monthly} al mese',
-    upsell_no: 'No, dono {amount} una volta',
+    upsell_no: 'No, {amount} una volta',
+    fee_cover: 'Aggiungo {amount} perché tutto il mio dono arrivi alla redazione',
   },
   'sr-Latn': {
     interval_legend: 'Kako želite da podržite?',
@@ -143,7 +145,8 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_heading: 'Da li biste davali mesečno?',
     upsell_body: '{monthly} mesečno pomaže da {name} planira unapred, a možete otkazati bilo kada.',
     upsell_yes: 'Da, {monthly} mesečno',
-    upsell_no: 'Ne, dajem {amount} jednom',
+    upsell_no: 'Ne, {amount} jednom',
+    fee_cover: 'Dodajem {amount} da bi ceo moj prilog stigao do redakcije',
   },
   'sr-Cyrl': {
     interval_legend: 'Како желите да подржите?',
@@ -179,7 +182,8 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_heading: 'Да ли бисте давали месечно?',
     upsell_body: '{monthly} месечно помаже да {name} планира унапред, а можете отказати било када.',
     upsell_yes: 'Да, {monthly} месечно',
-    upsell_no: 'Не, дајем {amount} једном',
+    upsell_no: 'Не, {amount} једном',
+    fee_cover: 'Додајем {amount} да би цео мој прилог стигао до редакције',
   },
 };
 
@@ -188,6 +192,8 @@ export interface PageStrings {
   donate_title: string;
   donate_intro: string;
   other_amount_hint: string;
+  /** The donate page's fee-cover checkbox, which cannot know the amount: `{rate}` is "1.5% + €0.25". */
+  fee_cover_rate: string;
   thanks_title: string;
   thanks_once: string;
   thanks_member: string;
@@ -212,6 +218,7 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     donate_title: 'Support {name}',
     donate_intro: 'Independent journalism depends on readers like you.',
     other_amount_hint: 'or enter another amount',
+    fee_cover_rate: 'Cover the card fees (about {rate}) so all of my gift reaches the newsroom',
     thanks_title: 'Thank you!',
     thanks_once: 'Your gift of {amount} to {name} has been received.',
     thanks_member: 'Welcome, member of {name}: {amount}{period}.',
@@ -233,6 +240,7 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     donate_title: 'Sostieni {name}',
     donate_intro: 'Il giornalismo indipendente vive grazie a lettori come te.',
     other_amount_hint: 'oppure inserisci un altro importo',
+    fee_cover_rate: 'Copro le commissioni della carta (circa {rate}) perché tutto il mio dono arrivi alla redazione',
     thanks_title: 'Grazie!',
     thanks_once: 'Abbiamo ricevuto il tuo contributo di {amount} a {name}.',
     thanks_member: 'Benvenuto tra i sostenitori di {name}: {amount}{period}.',
@@ -254,6 +262,7 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     donate_title: 'Podržite {name}',
     donate_intro: 'Nezavisno novinarstvo opstaje zahvaljujući čitaocima poput vas.',
     other_amount_hint: 'ili unesite drugi iznos',
+    fee_cover_rate: 'Pokrivam troškove plaćanja karticom (oko {rate}) da bi ceo moj prilog stigao do redakcije',
     thanks_title: 'Hvala!',
     thanks_once: 'Primili smo vaš prilog od {amount} za {name}.',
     thanks_member: 'Dobro došli među članove {name}: {amount}{period}.',
@@ -275,6 +284,7 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
     donate_title: 'Подржите {name}',
     donate_intro: 'Независно новинарство опстаје захваљујући читаоцима попут вас.',
     other_amount_hint: 'или унесите други износ',
+    fee_cover_rate: 'Покривам трошкове плаћања картицом (око {rate}) да би цео мој прилог стигао до редакције',
     thanks_title: 'Хвала!',
     thanks_once: 'Примили смо ваш прилог од {amount} за {name}.',
     thanks_member: 'Добро дошли међу чланове {name}: {amount}{period}.',

@@ -43,6 +43,8 @@ export interface WidgetStrings {
   upsell_body: string;
   upsell_yes: string;
   upsell_no: string;
+  /** "Cover the fees" checkbox: `{amount}` is what it adds (with "/month" for a membership). */
+  fee_cover: string;
 }
 
 export type GoalKind = 'amount' | 'members' | 'supporters';
@@ -110,6 +112,11 @@ export interface WidgetConfig {
   strings: WidgetStrings;
   /** "Make it monthly" after a one-off Donate: the share of the gift to suggest monthly; null when off. */
   upsell: { fraction: number } | null;
+  /**
+   * "Cover the fees": the processor's percent and fixed amount per currency (minor units), from which the widget works
+   * out what to add (the checkout computes it again); `default` ticks the box. Null when not offered.
+   */
+  fee_cover: { percent: number; fixed: Partial<Record<string, number>>; default: boolean } | null;
   /** The goal meter, or null when the publication has no goal running today. */
   goal: WidgetGoal | null;
 }

@@ -5,7 +5,7 @@ import type { PublicationCache } from '../publications/publication-cache.js';
 import { currencyExponent } from '../money/currency.js';
 import type { WidgetSettings } from '../publications/publication.schema.js';
 import type { GoalProgress } from '../goals/goal.service.js';
-import { goalOf, knownVariant, widgetSettingsOf } from '../publications/publication.service.js';
+import { feeCoverOf, goalOf, knownVariant, widgetSettingsOf } from '../publications/publication.service.js';
 import type { WidgetCounterBuffer } from './widget-counter-buffer.js';
 import type { WidgetEvent } from './widget-event.schema.js';
 import { DEFAULT_COPY, INTL_LOCALE, resolveLang, WIDGET_STRINGS } from './i18n.js';
@@ -76,6 +76,7 @@ export function buildWidgetConfig(
       settings.upsell.enabled && publication.intervals.includes('once') && publication.intervals.includes('month')
         ? { fraction: settings.upsell.fraction }
         : null,
+    fee_cover: feeCoverOf(publication),
     goal: widgetGoal(publication, goal, strings, lang),
   };
 }

@@ -56,6 +56,8 @@ const BREAKDOWN_METRICS = [
   'upsell_shown',
   'upsell_accepted',
   'upsell_rate',
+  'fees_covered',
+  'fee_cover_rate',
   'net',
   'conversion_rate',
   'revenue_per_1000_impressions',
@@ -78,6 +80,7 @@ describe('the dashboard with a valid key', () => {
     const expected: Record<string, string> = {};
     for (const [currency, c] of Object.entries(summary.currencies as Record<string, Record<string, number>>)) {
       for (const field of SUMMARY_FIELDS) expected[`${field}.${currency}`] = raw(c[field]!);
+      expected[`fees_covered.${currency}`] = raw(summary.fees_covered[currency]);
     }
     for (const field of ['new_supporters', 'active_members', 'churned_members', 'one_off', 'recurring'])
       expected[field] = raw(summary[field]);

@@ -1,6 +1,7 @@
 // Right on a phone, in every language (issue 12, point 5): at 320–430 px, in en/it/sr-Latn/sr-Cyrl, light and
-// dark, no control of the widget wraps inside itself or sticks out of the card, the goal meter included; axe is
-// clean at 360 px in every language and both schemes. Screenshots at 360 px go to test-artifacts/widget/.
+// dark, no control of the widget wraps inside itself or sticks out of the card, with the goal meter, the fee-cover
+// checkbox and the "make it monthly" offer; axe is clean at 360 px in every language and both schemes. Screenshots at
+// 360 px go to test-artifacts/widget/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changePublication } from '../../src/publications/publication.service.js';
 import { ARTIFACTS, articleHtml, axe, blogPage, rendered, SERVICE, type WidgetEnv, startWidgetEnv, widget } from '../helpers/browser.js';
@@ -8,15 +9,16 @@ import { ARTIFACTS, articleHtml, axe, blogPage, rendered, SERVICE, type WidgetEn
 const LANGS = ['en', 'it', 'sr-Latn', 'sr-Cyrl'] as const;
 let env: WidgetEnv;
 beforeAll(async () => {
-  env = await startWidgetEnv();
-  // The longest appeal: a goal meter too.
+  env = await startWidgetEnv({ upsell: true });
+  // The longest appeal: a goal meter and the fee-cover checkbox too.
   await changePublication(env.t.database.db, 'demo', {
     goal: { kind: 'amount', currency: 'eur', target: 500_000, period: 'month', copy: {} },
+    fee_cover: { percent: 1.5, fixed: { eur: 25 }, default: false },
   });
 });
 afterAll(async () => {
   if (!env) return;
-  await changePublication(env.t.database.db, 'demo', { goal: null });
+  await changePublication(env.t.database.db, 'demo', { goal: null, fee_cover: null });
   await env.close();
 });
 
@@ -27,10 +29,11 @@ function layoutProblems(host: ReturnType<typeof widget>): Promise<string[]> {
     const card = root.querySelector('.c').getBoundingClientRect();
     const problems: string[] = [];
     const name = (el: any) => `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"`;
-    for (const el of root.querySelectorAll('label, button, legend, .g p, h2')) {
+    for (const el of root.querySelectorAll('label, button, legend, .g p, h2, h3, .f input')) {
       const box = el.getBoundingClientRect();
       if (box.left < card.left - 0.5 || box.right > card.right + 0.5) problems.push(`${name(el)} sticks out of the card`);
-      if (el.tagName === 'H2' || el.matches('.g p')) continue; // headings and labels may wrap as text does
+      // Headings, the meter's texts and the fee-cover sentence may wrap as text does.
+      if (el.tagName === 'H2' || el.matches('.g p, .f')) continue;
       const walker = (globalThis as any).document.createTreeWalker(el, 4 /* text */);
       const tops: number[] = [];
       for (let text = walker.nextNode(); text; text = walker.nextNode()) {
@@ -60,8 +63,16 @@ describe('on a phone', () => {
         const host = widget(page);
         await rendered(host);
         await host.getByRole('progressbar').waitFor();
+        await host.getByRole('checkbox').waitFor();
         expect({ width, lang, colorScheme, problems: await layoutProblems(host) }).toEqual({ width, lang, colorScheme, problems: [] });
         if (width === 360) await host.screenshot({ path: `${ARTIFACTS}/phone-360-${lang}-${colorScheme}.png` });
+        // The "make it monthly" offer after a one-off Donate (€10: nothing is sent before the reader answers).
+        await host.locator('button[type=submit]').click();
+        await host.getByRole('group').waitFor();
+        const offer = { width, lang, colorScheme, offer: true };
+        expect({ ...offer, problems: await layoutProblems(host) }).toEqual({ ...offer, problems: [] });
+        if (width === 360) await host.screenshot({ path: `${ARTIFACTS}/phone-360-${lang}-${colorScheme}-offer.png` });
+        await page.evaluate(() => (globalThis as any).localStorage.clear()); // the offer again on the next page
       }
       expect(errors).toEqual([]);
       await context.close();

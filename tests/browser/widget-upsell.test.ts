@@ -3,7 +3,17 @@
 // the offer is never made twice in a row, and what was shown and taken is counted.
 import { describe, expect, it } from 'vitest';
 import { widgetCountersOf } from '../../src/app.js';
-import { axe, blogPage, focused, interceptSessionCreate, rendered, text, widget, widgetEnvForFile } from '../helpers/browser.js';
+import {
+  axe,
+  blogPage,
+  focused,
+  interceptSessionCreate,
+  openArticle as openArticleIn,
+  rendered,
+  text,
+  widget,
+  widgetEnvForFile,
+} from '../helpers/browser.js';
 
 const widgetEnv = widgetEnvForFile({ upsell: true });
 
@@ -12,18 +22,7 @@ async function prompts() {
   return widgetEnv().t.database.db.selectFrom('widget_prompt_counters').select(['upsell_shown', 'upsell_accepted']).execute();
 }
 
-/** An article with the appeal; `checkouts` collects what the widget posts to /api/checkout. */
-async function openArticle(path: string, options = {}) {
-  const opened = await widgetEnv().newPage(options);
-  const checkouts: Record<string, unknown>[] = [];
-  opened.page.on('request', (r) => {
-    if (r.url().endsWith('/api/checkout') && r.method() === 'POST') checkouts.push(r.postDataJSON());
-  });
-  await opened.page.goto(blogPage(path));
-  const host = widget(opened.page);
-  await rendered(host);
-  return { ...opened, host, checkouts };
-}
+const openArticle = (path: string, options = {}) => openArticleIn(widgetEnv(), path, options);
 
 describe('make it monthly', () => {
   it('offers a third of a one-off gift monthly, in place; "Yes" goes to Stripe monthly, marked as the offer', async () => {

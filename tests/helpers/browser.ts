@@ -241,6 +241,19 @@ export async function rendered(host: Locator): Promise<void> {
   await host.locator('.c:not([aria-busy])').waitFor();
 }
 
+/** An article with the appeal, opened in a fresh page; `checkouts` collects what the widget posts to /api/checkout. */
+export async function openArticle(env: WidgetEnv, path: string, options: BrowserContextOptions = {}) {
+  const opened = await env.newPage(options);
+  const checkouts: Record<string, unknown>[] = [];
+  opened.page.on('request', (r) => {
+    if (r.url().endsWith('/api/checkout') && r.method() === 'POST') checkouts.push(r.postDataJSON());
+  });
+  await opened.page.goto(blogPage(path));
+  const host = widget(opened.page);
+  await rendered(host);
+  return { ...opened, host, checkouts };
+}
+
 /** Intercepts one Stripe Checkout Session create; `seen.body` is the form Stripe received. */
 export function interceptSessionCreate(id = 'cs_test_widget') {
   const seen: { body?: Record<string, string>; idempotencyKey?: string } = {};
@@ -446,6 +459,7 @@ export function configFixture(base: string, overrides: Partial<WidgetConfig> = {
     events_url: `${base}/api/events`,
     strings: WIDGET_STRINGS.en,
     upsell: { fraction: 1 / 3 },
+    fee_cover: null,
     goal: null,
     ...overrides,
   };

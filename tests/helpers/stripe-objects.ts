@@ -23,6 +23,8 @@ export interface Attribution {
   article_url?: string;
   variant?: string;
   interval?: string;
+  /** What checkout recorded the reader added to cover the fees (minor units). */
+  fee_cover?: number;
 }
 
 function metadataOf(a: Attribution): Record<string, string> {
@@ -32,6 +34,7 @@ function metadataOf(a: Attribution): Record<string, string> {
     article_url: a.article_url ?? 'https://news.example/a',
     variant: a.variant ?? '',
     interval: a.interval ?? 'once',
+    ...(a.fee_cover !== undefined ? { fee_cover: String(a.fee_cover) } : {}),
   };
 }
 

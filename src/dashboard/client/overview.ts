@@ -59,6 +59,7 @@ export function renderOverview(summary: Summary, locale: string | undefined): vo
         stat('Disputed', money('disputed')),
         stat('Average gift', money('average_gift')),
         stat('MRR', money('mrr')),
+        stat('Fees covered', moneyEl({ metric: 'fees_covered', currency, value: summary.fees_covered[currency] ?? 0 }, locale)),
         stat('Active members', count('active_members')),
         stat('Payments', count('payments')),
         stat(

@@ -15,6 +15,11 @@ const UPSELL_COLUMNS = [
   { label: 'Monthly taken', numeric: true },
   { label: 'Take-up', numeric: true },
 ];
+/** "Cover the fees": what readers added, and the share of payments that did. */
+const FEE_COVER_COLUMNS = [
+  { label: 'Fees covered', numeric: true },
+  { label: 'Fee cover take-up', numeric: true },
+];
 
 function breakdownCells(r: BreakdownRow, locale: string | undefined, withClickRate: boolean): HTMLTableCellElement[] {
   const count = (metric: 'impressions' | 'clicks' | 'checkouts' | 'paid' | 'upsell_shown' | 'upsell_accepted') =>
@@ -28,6 +33,8 @@ function breakdownCells(r: BreakdownRow, locale: string | undefined, withClickRa
     count('upsell_shown'),
     count('upsell_accepted'),
     h('td', { class: 'n' }, rateEl({ metric: 'upsell_rate', value: r.upsell_rate }, locale)),
+    h('td', { class: 'n' }, moneyList('fees_covered', r.fees_covered, locale)),
+    h('td', { class: 'n' }, rateEl({ metric: 'fee_cover_rate', value: r.fee_cover_rate }, locale)),
     h('td', { class: 'n' }, moneyList('net', r.net, locale)),
     h('td', { class: 'n' }, rateEl({ metric: 'conversion_rate', value: r.conversion_rate }, locale)),
     h('td', { class: 'n' }, moneyList('revenue_per_1000_impressions', r.revenue_per_1000_impressions, locale)),
@@ -71,6 +78,7 @@ export function articlesTable(report: ArticlesReport, locale: string | undefined
       { label: 'Article' },
       ...FUNNEL_COLUMNS,
       ...UPSELL_COLUMNS,
+      ...FEE_COVER_COLUMNS,
       { label: 'Net revenue', numeric: true },
       { label: 'Conversion', numeric: true },
       { label: 'Net per 1,000 impressions', numeric: true },
@@ -99,6 +107,7 @@ export function variantsTable(report: ArticlesReport, locale: string | undefined
       { label: 'Checkouts', numeric: true },
       { label: 'Paid', numeric: true },
       ...UPSELL_COLUMNS,
+      ...FEE_COVER_COLUMNS,
       { label: 'Net revenue', numeric: true },
       { label: 'Conversion', numeric: true },
       { label: 'Net per 1,000 impressions', numeric: true },

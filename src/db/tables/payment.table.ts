@@ -18,6 +18,8 @@ export interface PaymentTable {
   base_status: PaymentBaseStatus;
   status: PaymentStatus;
   refunded_amount: Generated<number>;
+  /** The part of `amount` the reader added to cover the fees (minor units); 0 when none. */
+  fee_cover_amount: Generated<number>;
   dispute_status: string | null;
   checkout_session_id: string | null;
   payment_intent_id: string | null;

@@ -7,6 +7,7 @@ import { recordCustomer, supporterForEmail } from '../../supporters/supporter.se
 import {
   applied,
   attribution,
+  feeCoverIn,
   fromUnix,
   type HandlerContext,
   type HandlerResult,
@@ -94,6 +95,7 @@ export async function handleCheckoutSession(ctx: HandlerContext, type: SessionEv
       article_url,
       variant,
       billing_reason: null,
+      fee_cover_amount: feeCoverIn(session.metadata),
       created_at: fromUnix(session.created),
       paid_at: baseStatus === 'succeeded' ? ctx.occurredAt : null,
     });

@@ -41,3 +41,9 @@ export async function publicationOf(trx: DbExecutor, metadata: Stripe.Metadata |
 export function attribution(metadata: Stripe.Metadata | null | undefined): { article_url: string | null; variant: string | null } {
   return { article_url: metadata?.article_url || null, variant: metadata?.variant || null };
 }
+
+/** The fee cover checkout put in metadata (minor units), 0 when none or not a whole number. */
+export function feeCoverIn(metadata: Stripe.Metadata | null | undefined): number {
+  const value = metadata?.fee_cover;
+  return value && /^\d{1,12}$/.test(value) ? Number(value) : 0;
+}

@@ -4,6 +4,7 @@ import { recordCustomer } from '../../supporters/supporter.service.js';
 import {
   applied,
   attribution,
+  feeCoverIn,
   fromUnix,
   type HandlerContext,
   type HandlerResult,
@@ -58,6 +59,7 @@ export async function handleInvoice(ctx: HandlerContext, type: 'invoice.paid' | 
     subscription_id: subscriptionId,
     ...attribution(details?.metadata),
     billing_reason: invoice.billing_reason,
+    fee_cover_amount: feeCoverIn(details?.metadata),
     created_at: fromUnix(invoice.created),
     paid_at: paid ? (paidAt ? fromUnix(paidAt) : ctx.occurredAt) : null,
   });

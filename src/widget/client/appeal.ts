@@ -7,6 +7,7 @@ import { renderGoal } from './goal.js';
 import { formatMinor, toMinor } from './money.js';
 import { articleUrl } from './polite.js';
 import { loadMemory, saveMemory } from './state.js';
+import { feeCoverAmount } from '../fee-cover.js';
 import { suggestMonthly } from '../monthly-suggestion.js';
 
 export interface AppealOptions {
@@ -59,6 +60,13 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
   const amountOptions = element('div', { class: 'o' });
   const error = element('p', { class: 'e', id: 'e', 'aria-live': 'polite' });
   const donate = element('button', { type: 'submit' });
+  // "Cover the fees": shown while the amount is valid and the fee on it is above nothing.
+  const rate = config.fee_cover;
+  const coverBox = element('input', { type: 'checkbox', id: 'fc' });
+  coverBox.checked = !!rate?.default;
+  const coverText = element('span');
+  const cover = element('label', { class: 'f', for: 'fc' }, coverBox, coverText);
+  const coversFees = () => !cover.hidden && coverBox.checked;
   const status = element('p', { class: 'm', 'aria-live': 'polite' }, strings.secure_note);
 
   /** The amount chosen or typed, and what is wrong with it ('' when nothing). */
@@ -78,7 +86,11 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
   const update = () => {
     const [amount, problem] = chosenAmount();
     const per = strings[('per_' + interval) as keyof WidgetStrings] || '';
-    const amountText = problem ? '' : per.includes('{amount}') ? fillTemplate(per, { amount: money(amount) }) : money(amount) + per;
+    const perInterval = (minor: number) => (per.includes('{amount}') ? fillTemplate(per, { amount: money(minor) }) : money(minor) + per);
+    const amountText = problem ? '' : perInterval(amount);
+    const fee = rate && !problem ? feeCoverAmount(amount, currency, rate) : 0;
+    cover.hidden = !fee;
+    coverText.textContent = fillTemplate(strings.fee_cover, { ...values, amount: perInterval(fee) });
     donate.textContent = strings.donate.includes('{amount}')
       ? fillTemplate(strings.donate, { ...values, amount: amountText }).trim()
       : strings.donate + (amountText && ' ' + amountText);
@@ -150,12 +162,14 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
     const offer = monthly !== undefined && !memory.upsellOffered;
     memory.upsellOffered = offer;
     saveMemory(config.publication, memory);
-    if (!offer) return checkout({ amount, interval });
+    // Sent only when ticked, so a checkout without the box looks as it always has.
+    const cover_fees = coversFees() || undefined;
+    if (!offer) return checkout({ amount, interval, cover_fees });
     const values = { name: config.name, amount: money(amount), monthly: money(monthly) };
     const choose = (accepted: boolean) => {
       if (busy) return;
       if (accepted) sendBeacon(config, 'upsell_accepted', variant);
-      void checkout(accepted ? { amount: monthly, interval: 'month', upsell: 'accepted' } : { amount, interval });
+      void checkout(accepted ? { amount: monthly, interval: 'month', upsell: 'accepted', cover_fees } : { amount, interval, cover_fees });
     };
     const yes = element('button', { type: 'button' }, fillTemplate(strings.upsell_yes, values));
     const no = element('button', { type: 'button' }, fillTemplate(strings.upsell_no, values));
@@ -191,10 +205,11 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
           element('legend', null, strings.interval_legend),
           element('div', { class: 'o s' }, intervalChoices.flat()),
         ),
+      element('fieldset', null, element('legend', null, strings.amount_legend), amountOptions, error),
+      rate && cover,
+      element('div', { class: 'r' }, donate),
+      status,
     ].filter(Boolean) as Node[]),
-    element('fieldset', null, element('legend', null, strings.amount_legend), amountOptions, error),
-    element('div', { class: 'r' }, donate),
-    status,
   );
   showPresets();
   return [

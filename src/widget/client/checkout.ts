@@ -9,6 +9,8 @@ export interface CheckoutRequest {
   variant: string | undefined;
   /** The reader took the "make it monthly" offer. */
   upsell?: 'accepted';
+  /** The reader ticked "cover the fees": the checkout adds them. */
+  cover_fees?: true | undefined;
 }
 
 /** Resolves with Stripe Checkout's URL, or with the message to show the reader instead. */

@@ -163,6 +163,7 @@ describe('donations.csv over several batches', () => {
         'p.variant',
         'p.subscription_id',
         'p.source_id',
+        'p.fee_cover_amount',
       ])
       .where('p.publication_id', '=', publicationId)
       .orderBy('p.id', 'desc')
@@ -187,13 +188,14 @@ describe('donations.csv over several batches', () => {
         p.variant,
         p.subscription_id,
         p.source_id,
+        money(p.fee_cover_amount),
       ]);
     });
     expect(payments.length).toBeGreaterThan(2 * 1000);
 
     const body = await csv('/api/reports/donations.csv?from=2025-12-01&to=2026-12-31');
     expect(body).toBe(
-      `\uFEFFid,paid_at,created_at,kind,status,currency,amount,refunded,net,dispute_status,email,name,article_url,variant,subscription_id,source_id\r\n${expected.join('')}`,
+      `\uFEFFid,paid_at,created_at,kind,status,currency,amount,refunded,net,dispute_status,email,name,article_url,variant,subscription_id,source_id,fee_cover_amount\r\n${expected.join('')}`,
     );
   });
 });

@@ -111,6 +111,7 @@ describe('CSV exports', () => {
       'variant',
       'subscription_id',
       'source_id',
+      'fee_cover_amount',
     ]);
     const bySource = new Map(rows.map((r) => [r[15], r]));
     expect(bySource.get('cs_b')!.slice(3, 9)).toEqual(['one_off', 'partially_refunded', 'EUR', '10.00', '3.00', '7.00']);

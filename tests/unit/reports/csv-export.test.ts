@@ -105,14 +105,20 @@ const donation = (o: Partial<DonationExportRow>): DonationExportRow => ({
   variant: '-urgent',
   subscription_id: null,
   source_id: 'cs_1',
+  fee_cover_amount: 0,
   ...o,
 });
 
 describe('donationCsvLine', () => {
   it('writes every column, with net = amount - refunded for money that went through', () => {
     expect(donationCsvLine(donation({ status: 'partially_refunded', refunded_amount: 300 }))).toBe(
-      `3,2026-01-02T03:04:05.006Z,2026-01-02T03:04:00.000Z,one_off,partially_refunded,EUR,10.00,3.00,7.00,,ana@example.com,Ana,"https://news.example/a,b",'-urgent,,cs_1\r\n`,
+      `3,2026-01-02T03:04:05.006Z,2026-01-02T03:04:00.000Z,one_off,partially_refunded,EUR,10.00,3.00,7.00,,ana@example.com,Ana,"https://news.example/a,b",'-urgent,,cs_1,0.00\r\n`,
     );
+  });
+
+  it("ends with the part of the amount that covered the fees, in the currency's decimals", () => {
+    expect(donationCsvLine(donation({ amount: 1041, fee_cover_amount: 41 })).endsWith(',cs_1,0.41\r\n')).toBe(true);
+    expect(donationCsvLine(donation({ currency: 'jpy', amount: 1041, fee_cover_amount: 41 })).endsWith(',cs_1,41\r\n')).toBe(true);
   });
 
   it.each([
