@@ -15,6 +15,7 @@ import * as rollupsWithoutShards from './2026-12-06T1300-rollups-without-shards.
 import * as heldEvents from './2026-12-06T1400-held-events.js';
 import * as widgetPromptCounters from './2026-12-06T1500-widget-prompt-counters.js';
 import * as feeCover from './2026-12-07T0900-fee-cover.js';
+import * as emailOutbox from './2026-12-07T1000-email-outbox.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1400-held-events': heldEvents,
   '2026-12-06T1500-widget-prompt-counters': widgetPromptCounters,
   '2026-12-07T0900-fee-cover': feeCover,
+  '2026-12-07T1000-email-outbox': emailOutbox,
 };

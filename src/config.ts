@@ -73,6 +73,24 @@ const envSchema = z.object({
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().default('false')),
   RECONCILE_INTERVAL: z.preprocess(blankToUndefined, durationText.default('15m')),
   DEMO_SEED_SUPPORTERS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(100_000).default(150)),
+  SMTP_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example:587')
+      .optional(),
+  ),
+  MAIL_FROM: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(300)
+      .refine(
+        (from) => /^[^\s@<>]+@[^\s@<>]+$/.test(from.trim()) || /<[^\s@<>]+@[^\s@<>]+>\s*$/.test(from),
+        'must be an address or "Name <address>"',
+      )
+      .default('favour <no-reply@localhost>'),
+  ),
 });
 
 export interface StripeApiLocation {
@@ -118,6 +136,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Seconds between automatic reconciliations with Stripe's Events API; 0 turns them off. */
   reconcileIntervalSeconds: number;
+  /** SMTP server for e-mails to supporters (SMTP_URL); undefined: each message is written under DATA_DIR/outbox. */
+  smtpUrl: string | undefined;
+  /** The From of e-mails (MAIL_FROM); a publication's `email.from_name` replaces the name. */
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     trustProxy,
     reconcileIntervalSeconds: parseDuration(e.RECONCILE_INTERVAL),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM.trim(),
   });
 }
 

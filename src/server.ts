@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { Express } from 'express';
 import type Stripe from 'stripe';
 import type { Logger } from 'pino';
@@ -20,6 +21,9 @@ import { countInbox, INBOX_CHANNEL } from './webhooks/event-inbox.repository.js'
 import { createPublicationCache, PUBLICATIONS_CHANNEL } from './publications/publication-cache.js';
 import { createWidgetCounterBuffer } from './widget/widget-counter-buffer.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
+import { countEmails } from './email/email-outbox.repository.js';
+import { createEmailSender } from './email/email-sender.js';
+import { fileTransport, smtpTransport } from './email/mail-transport.js';
 
 /** The server's steps, in order; each is a small function below. */
 async function main(): Promise<void> {
@@ -28,7 +32,11 @@ async function main(): Promise<void> {
   const database = await openMigratedDatabase(config, logger);
   const demo = config.nodeEnv !== 'production' ? await ensureDemoPublication(database.db, config.publicUrl) : undefined;
   const stripe = stripeClientOf(config, logger);
-  const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
+  const metrics = createMetrics(
+    database.poolStats,
+    () => countInbox(database.db),
+    () => countEmails(database.db),
+  );
   const background = await startBackgroundWork(config, database, metrics, logger);
   const rateLimitStore = await openRateLimitStore(config, database, logger);
   const app = createApp({
@@ -94,7 +102,7 @@ function stripeClientOf(config: Config, logger: Logger): Stripe | undefined {
 
 /**
  * What runs beside the requests: the webhook applier (woken by any instance through LISTEN), the publications
- * held in memory (dropped on any instance's change) and the beacon counts flushed every second.
+ * held in memory (dropped on any instance's change), the beacon counts flushed every second, and the e-mail sender.
  */
 async function startBackgroundWork(config: Config, database: DatabaseHandle, metrics: Metrics, logger: Logger) {
   // The embedded database has one connection: batches there take turns anyway.
@@ -106,6 +114,13 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
   const stopWatchingPublications = await database.listen(PUBLICATIONS_CHANNEL, publications.invalidate, onTrouble);
   const widgetCounters = createWidgetCounterBuffer(database.db, logger);
   applier.wake(); // events stored before a restart
+  const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(path.join(config.dataDir, 'outbox'));
+  const emails = createEmailSender({ db: database.db, transport, logger, from: config.mailFrom });
+  logger.info(
+    { mail: transport.describe() },
+    config.smtpUrl ? 'e-mails go out through SMTP' : 'SMTP_URL is not set: e-mails are written as .eml files',
+  );
+  emails.wake(); // messages queued before a restart
   return {
     applier,
     publications,
@@ -117,6 +132,7 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
       await widgetCounters.stop();
       // The batch under way commits or rolls back; anything still pending is applied after the restart.
       await applier.stop();
+      await emails.stop();
     },
   };
 }

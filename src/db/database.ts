@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ApiKeyTable } from './tables/api-key.table.js';
 import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
 import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
+import type { OutboundEmailTable } from './tables/outbound-email.table.js';
 import type { PaymentTable } from './tables/payment.table.js';
 import type { PublicationTable } from './tables/publication.table.js';
 import type {
@@ -40,6 +41,7 @@ export interface Database {
   stripe_invoice_payments: StripeInvoicePaymentTable;
   widget_daily_counters: WidgetDailyCounterTable;
   widget_prompt_counters: WidgetPromptCounterTable;
+  outbound_emails: OutboundEmailTable;
   api_keys: ApiKeyTable;
   payment_daily_totals: PaymentDailyTotalsTable;
   article_daily_totals: ArticleDailyTotalsTable;

@@ -123,7 +123,8 @@ export async function seedDemoHistory(db: Db, publication: PublicationRow, optio
     const currency = random() < 0.8 ? publication.default_currency : pick(currencies);
     const settings = publication.currencies[currency]!;
     const start = Math.min(now - DAY, article.published + Math.floor(random() * 20 * DAY) + Math.floor(random() * DAY));
-    const meta = (interval: string) => ({ publication: publication.slug, article_url: article.url, variant, interval });
+    // `synthetic`: made-up people, never e-mailed.
+    const meta = (interval: string) => ({ publication: publication.slug, article_url: article.url, variant, interval, synthetic: 'demo' });
 
     if (random() < 0.7) {
       // One-off gifts: usually one, sometimes a second later in the year.

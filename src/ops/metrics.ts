@@ -15,7 +15,11 @@ type InboxCounts = { pending: number; failed: number; held: Record<string, numbe
 export type InboxCountsSource = () => Promise<InboxCounts>;
 
 /** One registry per app (no global state), so several apps can run in one process, e.g. in tests. */
-export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCountsSource): Metrics {
+export function createMetrics(
+  poolStats: () => PoolStats,
+  inboxCounts?: InboxCountsSource,
+  emailCounts?: () => Promise<{ pending: number; failed: number }>,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
@@ -77,6 +81,18 @@ export function createMetrics(poolStats: () => PoolStats, inboxCounts?: InboxCou
       async collect() {
         const counts = await inboxCounts().catch(() => undefined);
         for (const [reason, n] of Object.entries(counts?.held ?? {})) this.set({ reason }, n);
+      },
+    });
+  }
+  if (emailCounts) {
+    new Gauge({
+      name: 'favour_emails',
+      help: 'E-mails to supporters by status: pending (waiting to go out) or failed (given up after retries)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await emailCounts().catch(() => undefined);
+        if (counts) for (const status of ['pending', 'failed'] as const) this.set({ status }, counts[status]);
       },
     });
   }

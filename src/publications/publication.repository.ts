@@ -23,8 +23,8 @@ export async function countPublications(db: DbExecutor): Promise<number> {
 }
 
 function toRow(input: PublicationInput) {
-  const { widget, goal, fee_cover, ...fields } = input;
-  return { ...fields, currencies: JSON.stringify(input.currencies), settings: JSON.stringify({ widget, goal, fee_cover }) };
+  const { widget, goal, fee_cover, email, ...fields } = input;
+  return { ...fields, currencies: JSON.stringify(input.currencies), settings: JSON.stringify({ widget, goal, fee_cover, email }) };
 }
 
 export async function insertPublication(db: DbExecutor, input: PublicationInput): Promise<PublicationRow> {

@@ -143,6 +143,30 @@ export const feeCoverSchema = z
 
 export type FeeCover = z.output<typeof feeCoverSchema>;
 
+const EMAIL_COPY_KEYS = [
+  'thank_you_subject',
+  'thank_you_body',
+  'thank_you_member_note',
+  'greeting',
+  'greeting_anonymous',
+  'signature',
+  'footer',
+] as const;
+
+/**
+ * E-mails to supporters: the sender's display name and reply-to address, and any of the texts per language
+ * (`signature` is who signs: "Ana Rossi, editor").
+ */
+export const emailSettingsSchema = z
+  .object({
+    from_name: z.string().trim().min(1).max(100).optional(),
+    reply_to: z.email('must be an e-mail address').max(254).optional(),
+    copy: z.partialRecord(z.enum(LANG_KEYS), z.partialRecord(z.enum(EMAIL_COPY_KEYS), z.string().trim().min(1).max(2000))).default({}),
+  })
+  .strict();
+
+export type EmailSettings = z.output<typeof emailSettingsSchema>;
+
 /** A publication as an operator describes it (CLI and API input). */
 export const publicationInputSchema = z
   .object({
@@ -168,6 +192,7 @@ export const publicationInputSchema = z
     goal: goalSchema.nullable().default(null),
     /** "Cover the fees"; null: not offered. */
     fee_cover: feeCoverSchema.nullable().default(null),
+    email: emailSettingsSchema.default(() => emailSettingsSchema.parse({})),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -10,6 +10,7 @@ import {
   updatePublication,
 } from './publication.repository.js';
 import {
+  emailSettingsSchema,
   type FeeCover,
   feeCoverSchema,
   type Goal,
@@ -68,6 +69,7 @@ export function toPublicationInput(row: PublicationRow): PublicationInput {
     widget: widgetSettingsOf(row),
     goal: goalOf(row),
     fee_cover: feeCoverOf(row),
+    email: emailSettingsOf(row),
   };
 }
 
@@ -106,6 +108,13 @@ export const feeCoverOf = parsedOncePerRow<FeeCover | null>(
   (settings) => settings.fee_cover,
   (stored) => (stored ? feeCoverSchema.safeParse(stored).data : undefined),
   () => null,
+);
+
+/** The publication's e-mail settings with every default filled in. */
+export const emailSettingsOf = parsedOncePerRow(
+  (settings) => settings.email ?? {},
+  (stored) => emailSettingsSchema.safeParse(stored).data,
+  () => emailSettingsSchema.parse({}),
 );
 
 /** The variant id when the publication defines it; a made-up one counts as none, so it cannot tilt an A/B result. */

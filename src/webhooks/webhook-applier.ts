@@ -4,20 +4,14 @@ import type { Db, DbExecutor } from '../db/database.js';
 import { isRetryableTransactionError } from '../db/database-errors.js';
 import { isLockTimeout, savepoint, setLockTimeout } from '../db/transaction-control.js';
 import { redactEmails } from '../http/redact.js';
+import { type BackgroundLoop, createBackgroundLoop } from '../ops/background-loop.js';
 import type { Metrics } from '../ops/metrics.js';
 import { foldRollupChanges } from '../rollups/rollup.repository.js';
 import { applyEvent } from './apply-event.js';
 import { claimDueEvents, type DueEvent, markEventApplied, markEventAttemptFailed } from './event-inbox.repository.js';
 
 /** Applies stored Stripe events in the background; one per instance. */
-export interface WebhookApplier {
-  /** Something was stored: apply it now (coalesces with a run already under way). */
-  wake(): void;
-  /** Applies until nothing is due; resolves when the inbox has nothing more to do now. */
-  drain(): Promise<void>;
-  /** Stops polling and waits for the batch under way. */
-  stop(): Promise<void>;
-}
+export type WebhookApplier = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
 
 export interface WebhookApplierOptions {
   db: Db;
@@ -60,9 +54,6 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
   const now = options.now ?? (() => new Date());
   const batchSize = options.batchSize ?? 100;
   const concurrency = Math.max(1, options.concurrency ?? 1);
-  let running: Promise<void> | undefined;
-  let wokenAgain = false;
-  let stopped = false;
 
   /** What one event's attempt did, counted in the metrics once its batch has committed. */
   type Attempt = { type: string; outcome: string; lagSeconds?: number };
@@ -125,11 +116,11 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
     let conflicts = 0;
     for (;;) {
       try {
-        while (!stopped && (await applyBatch()) > 0) conflicts = 0;
+        while (!stopped() && (await applyBatch()) > 0) conflicts = 0;
         return true;
       } catch (err) {
         // Two instances' folds (or a rebuild) met on the same rows: take the batch again shortly.
-        if (isRetryableTransactionError(err) && ++conflicts <= 5 && !stopped) {
+        if (isRetryableTransactionError(err) && ++conflicts <= 5 && !stopped()) {
           await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 100));
           continue;
         }
@@ -140,44 +131,10 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
     }
   }
 
-  async function run(): Promise<void> {
-    do {
-      wokenAgain = false;
-      const results = await Promise.all(Array.from({ length: concurrency }, work));
-      if (results.includes(false)) return;
-    } while (wokenAgain && !stopped);
-  }
-
-  async function settled(): Promise<void> {
-    while (running) await running;
-  }
-
-  function wake(): void {
-    if (stopped) return;
-    if (running) {
-      wokenAgain = true;
-      return;
-    }
-    running = run().finally(() => {
-      running = undefined;
-    });
-  }
-
-  const poll = options.pollMs === 0 ? undefined : setInterval(wake, options.pollMs ?? 1000);
-  poll?.unref();
-
-  return {
-    wake,
-    async drain() {
-      // A run under way may have started before the caller's events were stored: run once more after it.
-      await settled();
-      wake();
-      await settled();
-    },
-    async stop() {
-      stopped = true;
-      if (poll) clearInterval(poll);
-      await settled();
-    },
-  };
+  const loop = createBackgroundLoop(async () => {
+    const results = await Promise.all(Array.from({ length: concurrency }, work));
+    return !results.includes(false);
+  }, options.pollMs ?? 1000);
+  const stopped = () => loop.stopped;
+  return loop;
 }

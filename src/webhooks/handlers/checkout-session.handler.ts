@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { upsertCheckoutSessionState } from '../../checkout/checkout-session.repository.js';
 import type { Interval } from '../../db/tables/publication.table.js';
 import type { PaymentBaseStatus } from '../../db/tables/payment.table.js';
+import { queueThankYou } from '../../email/email-outbox.repository.js';
 import { upsertPayment } from '../../payments/payment.repository.js';
 import { recordCustomer, supporterForEmail } from '../../supporters/supporter.service.js';
 import {
@@ -9,6 +10,7 @@ import {
   attribution,
   feeCoverIn,
   fromUnix,
+  isSynthetic,
   type HandlerContext,
   type HandlerResult,
   IGNORED,
@@ -79,7 +81,7 @@ export async function handleCheckoutSession(ctx: HandlerContext, type: SessionEv
 
   if (session.mode === 'payment' && session.amount_total !== null && session.currency) {
     const baseStatus = giftStatus(type, session.payment_status);
-    await upsertPayment(ctx.trx, {
+    const payment = await upsertPayment(ctx.trx, {
       source_id: session.id,
       publication_id: publication.id,
       supporter_id: supporterId,
@@ -99,6 +101,7 @@ export async function handleCheckoutSession(ctx: HandlerContext, type: SessionEv
       created_at: fromUnix(session.created),
       paid_at: baseStatus === 'succeeded' ? ctx.occurredAt : null,
     });
+    if (!isSynthetic(session.metadata) && baseStatus === 'succeeded') await queueThankYou(ctx.trx, payment.id);
   }
   return applied(publication.id);
 }

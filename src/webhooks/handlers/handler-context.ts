@@ -47,3 +47,6 @@ export function feeCoverIn(metadata: Stripe.Metadata | null | undefined): number
   const value = metadata?.fee_cover;
   return value && /^\d{1,12}$/.test(value) ? Number(value) : 0;
 }
+
+/** Objects of the demo's synthetic history (made-up people): recorded like any other, never e-mailed. */
+export const isSynthetic = (metadata: Stripe.Metadata | null | undefined): boolean => !!metadata?.synthetic;

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { queueThankYou } from '../../email/email-outbox.repository.js';
 import { linkInvoiceToPaymentIntent, upsertPayment } from '../../payments/payment.repository.js';
 import { recordCustomer } from '../../supporters/supporter.service.js';
 import {
@@ -6,6 +7,7 @@ import {
   attribution,
   feeCoverIn,
   fromUnix,
+  isSynthetic,
   type HandlerContext,
   type HandlerResult,
   IGNORED,
@@ -44,7 +46,7 @@ export async function handleInvoice(ctx: HandlerContext, type: 'invoice.paid' | 
       })
     : null;
   const paidAt = invoice.status_transitions?.paid_at;
-  await upsertPayment(ctx.trx, {
+  const payment = await upsertPayment(ctx.trx, {
     source_id: invoice.id,
     publication_id: publication.id,
     supporter_id: supporterId,
@@ -63,6 +65,7 @@ export async function handleInvoice(ctx: HandlerContext, type: 'invoice.paid' | 
     created_at: fromUnix(invoice.created),
     paid_at: paid ? (paidAt ? fromUnix(paidAt) : ctx.occurredAt) : null,
   });
+  if (!isSynthetic(details?.metadata) && paid) await queueThankYou(ctx.trx, payment.id);
   return applied(publication.id);
 }
 

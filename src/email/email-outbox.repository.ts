@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import type { DbExecutor } from '../db/database.js';
+
+/** A thank-you more than this late (an old event replayed by reconciliation, say) is not sent. */
+const THANK_YOU_WITHIN = '7 days';
+
+/**
+ * Queues the thank-you for a payment that went through, when it is its supporter's first: one per supporter (and so
+ * per publication) whatever the order or repetition of webhooks, as the dedupe key is taken by the first to commit.
+ */
+export async function queueThankYou(db: DbExecutor, paymentId: number): Promise<void> {
+  await sql`
+    INSERT INTO outbound_emails (publication_id, supporter_id, kind, dedupe_key, data)
+    SELECT p.publication_id, p.supporter_id, 'thank_you', 'thank_you:' || p.supporter_id, jsonb_build_object('payment_id', p.id)
+    FROM payments p
+    WHERE p.id = ${paymentId} AND p.base_status = 'succeeded' AND p.supporter_id IS NOT NULL
+      AND p.paid_at > now() - ${THANK_YOU_WITHIN}::interval
+      AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.supporter_id = p.supporter_id AND q.base_status = 'succeeded' AND q.paid_at < p.paid_at)
+    ON CONFLICT (dedupe_key) DO NOTHING`.execute(db);
+}
+
+export interface DueEmail {
+  id: number;
+  kind: 'thank_you';
+  attempts: number;
+  data: Record<string, unknown>;
+  publication_id: number;
+  supporter_id: number | null;
+}
+
+/**
+ * Claims up to `limit` due messages for `leaseSeconds`: SKIP LOCKED keeps instances apart while claiming, the lease
+ * (the next attempt moved on) while sending. A sender that dies mid-send leaves its messages due again after the lease.
+ */
+export async function claimDueEmails(db: DbExecutor, now: Date, limit: number, leaseSeconds: number): Promise<DueEmail[]> {
+  const result = await sql<DueEmail>`
+    UPDATE outbound_emails SET attempts = attempts + 1, next_attempt_at = ${now}::timestamptz + make_interval(secs => ${leaseSeconds})
+    WHERE id IN (
+      SELECT id FROM outbound_emails WHERE status = 'pending' AND next_attempt_at <= ${now}
+      ORDER BY next_attempt_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id, kind, attempts, data, publication_id, supporter_id`.execute(db);
+  return result.rows;
+}
+
+export async function markEmailSent(db: DbExecutor, id: number, messageId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set({ status: 'sent', sent_at: now, message_id: messageId, last_error: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Not sent and never will be (the supporter was erased, the payment is gone): kept with the reason. */
+export async function markEmailSkipped(db: DbExecutor, id: number, reason: string): Promise<void> {
+  await db.updateTable('outbound_emails').set({ status: 'skipped', last_error: reason }).where('id', '=', id).execute();
+}
+
+export async function markEmailAttemptFailed(
+  db: DbExecutor,
+  id: number,
+  failure: { error: string; nextAttemptAt: Date; givenUp: boolean },
+): Promise<void> {
+  await db
+    .updateTable('outbound_emails')
+    .set({ last_error: failure.error, next_attempt_at: failure.nextAttemptAt, ...(failure.givenUp ? { status: 'failed' } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface ThankYouRow {
+  email: string;
+  name: string | null;
+  erased_at: Date | null;
+  amount: number;
+  currency: string;
+  kind: 'one_off' | 'membership';
+  interval: string | null;
+  locale: string | null;
+}
+
+/** What the thank-you for one payment says: the supporter now, the payment, and the checkout's language and interval. */
+export async function thankYouFacts(db: DbExecutor, paymentId: number): Promise<ThankYouRow | undefined> {
+  const result = await sql<ThankYouRow>`
+    SELECT s.email, s.name, s.erased_at, p.amount, p.currency, p.kind, m.interval,
+      coalesce(cs.locale, (SELECT c2.locale FROM checkout_sessions c2 WHERE c2.subscription_id = p.subscription_id LIMIT 1)) AS locale
+    FROM payments p
+    JOIN supporters s ON s.id = p.supporter_id
+    LEFT JOIN memberships m ON m.subscription_id = p.subscription_id
+    LEFT JOIN checkout_sessions cs ON cs.id = p.checkout_session_id
+    WHERE p.id = ${paymentId}`.execute(db);
+  return result.rows[0];
+}
+
+/** Messages by status, for /readyz and /metrics. */
+export async function countEmails(db: DbExecutor): Promise<{ pending: number; failed: number }> {
+  const result = await sql<{ pending: number; failed: number }>`
+    SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed
+    FROM outbound_emails`.execute(db);
+  return result.rows[0] ?? { pending: 0, failed: 0 };
+}

@@ -1,0 +1,150 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.js';
+import { type BackgroundLoop, createBackgroundLoop } from '../ops/background-loop.js';
+import type { PublicationRow } from '../db/tables/publication.table.js';
+import { findPublicationById } from '../publications/publication.repository.js';
+import { emailSettingsOf } from '../publications/publication.service.js';
+import { resolveLang } from '../widget/i18n.js';
+import {
+  claimDueEmails,
+  type DueEmail,
+  markEmailAttemptFailed,
+  markEmailSent,
+  markEmailSkipped,
+  thankYouFacts,
+} from './email-outbox.repository.js';
+import type { MailTransport, OutgoingMessage } from './mail-transport.js';
+import { type RenderedEmail, renderThankYou } from './thank-you.email.js';
+
+/** Sends queued e-mails in the background; one per instance. */
+export type EmailSender = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
+
+export interface EmailSenderOptions {
+  db: Db;
+  transport: MailTransport;
+  logger: Logger;
+  /** MAIL_FROM: `favour <no-reply@localhost>` or a bare address; a publication's `email.from_name` replaces the name. */
+  from: string;
+  now?: () => Date;
+  /** Messages per claim (default 10) and the pause between claims while more are due (default 100 ms): bounded throughput. */
+  batchSize?: number;
+  pauseMs?: number;
+  /** Fallback poll for messages queued elsewhere and retries come due (default 5 s; 0: none). */
+  pollMs?: number;
+}
+
+/** How long a claimed message is held by its sender before another may take it (longer than any SMTP timeout). */
+const LEASE_SECONDS = 120;
+/** 1 min, 5 min, 30 min, 2 h, 6 h, then every 12 h: about 3 days in all before a message is given up. */
+const RETRY_MINUTES = [1, 5, 30, 120, 360, 720, 720, 720, 720, 720, 720];
+
+export function retryDelayMinutes(attempts: number): number | undefined {
+  return RETRY_MINUTES[attempts - 1];
+}
+
+/** "a…@example.com": enough to tell messages apart in a log, not enough to read the address. */
+export function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at > 0 ? `${address[0]}…${address.slice(at)}` : '…';
+}
+
+/** `Name <address>` with the name quoted as RFC 5322 wants, from MAIL_FROM's address and a display name. */
+function fromWithName(from: string, name: string | undefined): string {
+  if (!name) return from;
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+  return `"${name.replace(/["\\]/g, '')}" <${address}>`;
+}
+
+export function createEmailSender(options: EmailSenderOptions): EmailSender {
+  const { db, transport, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const batchSize = options.batchSize ?? 10;
+
+  /** The message for a due row, or the reason there is none to send. */
+  async function compose(due: DueEmail, publication: PublicationRow): Promise<{ to: string; email: RenderedEmail } | string> {
+    const facts = await thankYouFacts(db, Number(due.data.payment_id));
+    if (!facts) return 'payment or supporter gone';
+    if (facts.erased_at) return 'supporter erased';
+    const lang = resolveLang(facts.locale ?? undefined) ?? resolveLang(publication.default_locale) ?? 'en';
+    const interval = facts.kind === 'one_off' ? 'once' : facts.interval === 'year' ? 'year' : 'month';
+    const email = renderThankYou({
+      lang,
+      publicationName: publication.name,
+      supporterName: facts.name,
+      amount: facts.amount,
+      currency: facts.currency,
+      interval,
+      copy: emailSettingsOf(publication).copy[lang] ?? {},
+    });
+    return { to: facts.email, email };
+  }
+
+  async function sendOne(due: DueEmail): Promise<void> {
+    const publication = await findPublicationById(db, due.publication_id);
+    const composed = publication ? await compose(due, publication) : 'publication gone';
+    if (typeof composed === 'string') {
+      await markEmailSkipped(db, due.id, composed);
+      logger.info({ email_id: due.id, kind: due.kind, reason: composed }, 'e-mail skipped');
+      return;
+    }
+    const settings = emailSettingsOf(publication!);
+    const message: OutgoingMessage = {
+      from: fromWithName(options.from, settings.from_name),
+      to: composed.to,
+      replyTo: settings.reply_to,
+      ...composed.email,
+      messageId: `<favour-${due.id}-${due.kind}@${/@([^>\s]+)/.exec(options.from)?.[1] ?? 'localhost'}>`,
+    };
+    try {
+      await transport.send(message);
+    } catch (err) {
+      const error = String(err instanceof Error ? err.message : err).slice(0, 500);
+      const minutes = retryDelayMinutes(due.attempts);
+      await markEmailAttemptFailed(db, due.id, {
+        error,
+        givenUp: minutes === undefined,
+        nextAttemptAt: new Date(now().getTime() + (minutes ?? 0) * 60_000),
+      });
+      logger.warn(
+        { email_id: due.id, kind: due.kind, to: maskAddress(composed.to), attempts: due.attempts, err: error },
+        'e-mail not sent; will retry',
+      );
+      return;
+    }
+    await markEmailSent(db, due.id, message.messageId, now());
+    logger.info({ email_id: due.id, kind: due.kind, to: maskAddress(composed.to), via: transport.describe() }, 'e-mail sent');
+  }
+
+  async function work(): Promise<void> {
+    while (!loop.stopped) {
+      let batch: DueEmail[];
+      try {
+        batch = await claimDueEmails(db, now(), batchSize, LEASE_SECONDS);
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'e-mail sender: claim failed; will retry');
+        return;
+      }
+      if (batch.length === 0) return;
+      for (const due of batch) {
+        // A row that cannot even be composed (the database went away) stays claimed and comes due after the lease.
+        await sendOne(due).catch((err: unknown) =>
+          logger.warn({ email_id: due.id, err: err instanceof Error ? err.message : String(err) }, 'e-mail sender: failed'),
+        );
+      }
+      if (options.pauseMs !== 0) await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 100));
+    }
+  }
+
+  const loop = createBackgroundLoop(async () => {
+    await work();
+    return true;
+  }, options.pollMs ?? 5000);
+  return {
+    wake: loop.wake,
+    drain: loop.drain,
+    async stop() {
+      await loop.stop();
+      transport.close();
+    },
+  };
+}
