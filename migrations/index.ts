@@ -16,6 +16,7 @@ import * as heldEvents from './2026-12-06T1400-held-events.js';
 import * as widgetPromptCounters from './2026-12-06T1500-widget-prompt-counters.js';
 import * as feeCover from './2026-12-07T0900-fee-cover.js';
 import * as emailOutbox from './2026-12-07T1000-email-outbox.js';
+import * as manageLinks from './2026-12-07T1100-manage-links.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1500-widget-prompt-counters': widgetPromptCounters,
   '2026-12-07T0900-fee-cover': feeCover,
   '2026-12-07T1000-email-outbox': emailOutbox,
+  '2026-12-07T1100-manage-links': manageLinks,
 };

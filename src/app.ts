@@ -15,6 +15,8 @@ import { requestMetrics } from './http/request-metrics.js';
 import { opsRoutes } from './ops/health.routes.js';
 import type { Metrics } from './ops/metrics.js';
 import { pageRoutes } from './pages/page.routes.js';
+import { manageRoutes } from './manage/manage.routes.js';
+import { createManageService } from './manage/manage.service.js';
 import { createThanksService } from './pages/thanks.service.js';
 import { publicationCors } from './http/publication-cors.js';
 import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
@@ -134,6 +136,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(widgetRoutes({ publications, bundlePath: deps.widgetBundlePath ?? widgetBundlePath() }));
   app.use(dashboardRoutes({ bundleDir: deps.dashboardBundleDir ?? dashboardBundleDir() }));
   app.use(pageRoutes({ publications, goals, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
+  const manage = createManageService({ db, stripe, logger, perAddress: rateLimits.manageLinksPerAddress, now });
+  app.use(manageRoutes({ publications, manage, pagesRateLimit: rateLimits.pagesPerIp }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
   app.use(notFoundHandler);
   app.use(errorHandler);

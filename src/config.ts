@@ -62,6 +62,7 @@ const envSchema = z.object({
   RATE_LIMIT_CHECKOUT_IP_UNDER_LOAD: z.preprocess(blankToUndefined, limitSpec.default('2/600')),
   RATE_LIMIT_EVENTS_IP: z.preprocess(blankToUndefined, limitSpec.default('120/60')),
   RATE_LIMIT_PAGES_IP: z.preprocess(blankToUndefined, limitSpec.default('60/600')),
+  RATE_LIMIT_MANAGE_EMAIL: z.preprocess(blankToUndefined, limitSpec.default('3/3600')),
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').max(200).optional()),
   REDIS_URL: z.preprocess(
     blankToUndefined,
@@ -127,7 +128,7 @@ export interface Config {
   /** Supporters of synthetic history given to a newly created demo publication (0: none). */
   demoSeedSupporters: number;
   /** Rate limits as requests per seconds; null means off. */
-  rateLimits: Record<keyof RateLimits, LimitSpec | null>;
+  rateLimits: Record<Exclude<keyof RateLimits, 'manageLinksPerAddress'>, LimitSpec | null>;
   /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken: string | undefined;
   /** Shared store for rate limits across instances; without it Postgres (or memory when embedded). */
@@ -136,6 +137,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Seconds between automatic reconciliations with Stripe's Events API; 0 turns them off. */
   reconcileIntervalSeconds: number;
+  /** Manage links asked for per e-mail address (RATE_LIMIT_MANAGE_EMAIL); null means off. */
+  manageLinksPerAddress: LimitSpec | null;
   /** SMTP server for e-mails to supporters (SMTP_URL); undefined: each message is written under DATA_DIR/outbox. */
   smtpUrl: string | undefined;
   /** The From of e-mails (MAIL_FROM); a publication's `email.from_name` replaces the name. */
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     trustProxy,
     reconcileIntervalSeconds: parseDuration(e.RECONCILE_INTERVAL),
+    manageLinksPerAddress: parseLimitSpec(e.RATE_LIMIT_MANAGE_EMAIL),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM.trim(),
   });

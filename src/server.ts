@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     config,
-    rateLimits: rateLimitsIn(rateLimitStore.store, config.rateLimits),
+    rateLimits: rateLimitsIn(rateLimitStore.store, { ...config.rateLimits, manageLinksPerAddress: config.manageLinksPerAddress }),
     webhookApplier: background.applier,
     publications: background.publications,
     widgetCounters: background.widgetCounters,
@@ -115,7 +115,7 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
   const widgetCounters = createWidgetCounterBuffer(database.db, logger);
   applier.wake(); // events stored before a restart
   const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(path.join(config.dataDir, 'outbox'));
-  const emails = createEmailSender({ db: database.db, transport, logger, from: config.mailFrom });
+  const emails = createEmailSender({ db: database.db, transport, logger, from: config.mailFrom, publicUrl: config.publicUrl });
   logger.info(
     { mail: transport.describe() },
     config.smtpUrl ? 'e-mails go out through SMTP' : 'SMTP_URL is not set: e-mails are written as .eml files',

@@ -13,6 +13,16 @@ export interface EmailCopy {
   /** Who signs when the publication names nobody. */
   signature: string;
   footer: string;
+  /** The thank-you to a new member: the sign-in-free link to manage the membership. */
+  thank_you_manage: string;
+  manage_subject: string;
+  manage_body: string;
+  manage_button: string;
+  payment_failed_subject: string;
+  payment_failed_body: string;
+  payment_failed_reminder_subject: string;
+  payment_failed_reminder_body: string;
+  update_card_button: string;
 }
 
 export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
@@ -24,7 +34,20 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     greeting: 'Dear {supporter},',
     greeting_anonymous: 'Hello,',
     signature: 'The editors of {name}',
-    footer: 'You receive this e-mail because you supported {name}. This is a one-off message about your payment.',
+    footer: 'You receive this e-mail because you support {name}.',
+    thank_you_manage:
+      'To change your amount or card, or to cancel, use this link (it works for 7 days; you can ask for a new one at any time at {manage_page}):',
+    manage_subject: 'Your link to manage your {name} membership',
+    manage_body:
+      'You asked for a link to manage your membership of {name}. It works once, for the next 30 minutes. If you did not ask for it, you can ignore this e-mail.',
+    manage_button: 'Manage my membership',
+    payment_failed_subject: 'Your payment to {name} did not go through',
+    payment_failed_body:
+      'We tried to take your membership payment of {amount}, but your bank declined it. Nothing is lost: please update your card with the link below (it works for 7 days), and Stripe will try again.',
+    payment_failed_reminder_subject: 'Reminder: please update your card for {name}',
+    payment_failed_reminder_body:
+      'Your membership payment of {amount} is still unpaid. Please update your card with the link below, so your membership carries on.',
+    update_card_button: 'Update my card',
   },
   it: {
     thank_you_subject: 'Grazie per il tuo sostegno a {name}',
@@ -34,7 +57,20 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     greeting: 'Cara/o {supporter},',
     greeting_anonymous: 'Ciao,',
     signature: 'La redazione di {name}',
-    footer: 'Ricevi questa e-mail perché hai sostenuto {name}. È un messaggio unico sul tuo pagamento.',
+    footer: 'Ricevi questa e-mail perché sostieni {name}.',
+    thank_you_manage:
+      "Per cambiare l'importo o la carta, o per annullare, usa questo link (vale 7 giorni; puoi chiederne uno nuovo quando vuoi su {manage_page}):",
+    manage_subject: 'Il tuo link per gestire il sostegno a {name}',
+    manage_body:
+      'Hai chiesto un link per gestire il tuo abbonamento a {name}. Funziona una volta sola, per i prossimi 30 minuti. Se non lo hai chiesto tu, puoi ignorare questa e-mail.',
+    manage_button: 'Gestisci il mio abbonamento',
+    payment_failed_subject: 'Il tuo pagamento a {name} non è andato a buon fine',
+    payment_failed_body:
+      'Abbiamo provato ad addebitare il tuo contributo di {amount}, ma la banca lo ha rifiutato. Non è perso nulla: aggiorna la carta con il link qui sotto (vale 7 giorni) e Stripe riproverà.',
+    payment_failed_reminder_subject: 'Promemoria: aggiorna la carta per {name}',
+    payment_failed_reminder_body:
+      'Il tuo contributo di {amount} risulta ancora non pagato. Aggiorna la carta con il link qui sotto, così il tuo abbonamento continua.',
+    update_card_button: 'Aggiorna la mia carta',
   },
   'sr-Latn': {
     thank_you_subject: 'Hvala što podržavate {name}',
@@ -44,7 +80,20 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     greeting: 'Poštovani/a {supporter},',
     greeting_anonymous: 'Zdravo,',
     signature: 'Redakcija {name}',
-    footer: 'Ovu poruku dobijate jer ste podržali {name}. Ovo je jednokratna poruka o vašoj uplati.',
+    footer: 'Ovu poruku dobijate jer podržavate {name}.',
+    thank_you_manage:
+      'Da promenite iznos ili karticu, ili da otkažete, koristite ovaj link (važi 7 dana; novi možete zatražiti bilo kada na {manage_page}):',
+    manage_subject: 'Vaš link za upravljanje članstvom u {name}',
+    manage_body:
+      'Zatražili ste link za upravljanje članstvom u {name}. Radi jednom, narednih 30 minuta. Ako ga niste vi zatražili, slobodno zanemarite ovu poruku.',
+    manage_button: 'Upravljaj članstvom',
+    payment_failed_subject: 'Vaša uplata za {name} nije prošla',
+    payment_failed_body:
+      'Pokušali smo da naplatimo članarinu od {amount}, ali ju je banka odbila. Ništa nije izgubljeno: ažurirajte karticu preko linka ispod (važi 7 dana), i Stripe će pokušati ponovo.',
+    payment_failed_reminder_subject: 'Podsetnik: ažurirajte karticu za {name}',
+    payment_failed_reminder_body:
+      'Vaša članarina od {amount} još nije plaćena. Ažurirajte karticu preko linka ispod, da bi se članstvo nastavilo.',
+    update_card_button: 'Ažuriraj karticu',
   },
   'sr-Cyrl': {
     thank_you_subject: 'Хвала што подржавате {name}',
@@ -54,6 +103,19 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     greeting: 'Поштовани/а {supporter},',
     greeting_anonymous: 'Здраво,',
     signature: 'Редакција {name}',
-    footer: 'Ову поруку добијате јер сте подржали {name}. Ово је једнократна порука о вашој уплати.',
+    footer: 'Ову поруку добијате јер подржавате {name}.',
+    thank_you_manage:
+      'Да промените износ или картицу, или да откажете, користите овај линк (важи 7 дана; нови можете затражити било када на {manage_page}):',
+    manage_subject: 'Ваш линк за управљање чланством у {name}',
+    manage_body:
+      'Затражили сте линк за управљање чланством у {name}. Ради једном, наредних 30 минута. Ако га нисте ви затражили, слободно занемарите ову поруку.',
+    manage_button: 'Управљај чланством',
+    payment_failed_subject: 'Ваша уплата за {name} није прошла',
+    payment_failed_body:
+      'Покушали смо да наплатимо чланарину од {amount}, али ју је банка одбила. Ништа није изгубљено: ажурирајте картицу преко линка испод (важи 7 дана), и Stripe ће покушати поново.',
+    payment_failed_reminder_subject: 'Подсетник: ажурирајте картицу за {name}',
+    payment_failed_reminder_body:
+      'Ваша чланарина од {amount} још није плаћена. Ажурирајте картицу преко линка испод, да би се чланство наставило.',
+    update_card_button: 'Ажурирај картицу',
   },
 };

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
+import type { OutboundEmailKind } from '../db/tables/outbound-email.table.js';
 
-/** A thank-you more than this late (an old event replayed by reconciliation, say) is not sent. */
+/** A thank-you or failed-payment notice more than this late (an old event replayed by reconciliation, say) is not sent. */
 const THANK_YOU_WITHIN = '7 days';
 
 /**
@@ -19,9 +20,53 @@ export async function queueThankYou(db: DbExecutor, paymentId: number): Promise<
     ON CONFLICT (dedupe_key) DO NOTHING`.execute(db);
 }
 
+/** A message for a reason and object the dedupe key names; nothing when that key is taken. */
+export async function queueEmail(
+  db: DbExecutor,
+  email: {
+    publicationId: number;
+    supporterId: number;
+    kind: OutboundEmailKind;
+    dedupeKey: string;
+    data: Record<string, unknown>;
+    dueAt?: Date;
+  },
+): Promise<void> {
+  await db
+    .insertInto('outbound_emails')
+    .values({
+      publication_id: email.publicationId,
+      supporter_id: email.supporterId,
+      kind: email.kind,
+      dedupe_key: email.dedupeKey,
+      data: JSON.stringify(email.data),
+      ...(email.dueAt ? { next_attempt_at: email.dueAt } : {}),
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
+}
+
+/** How long after a failed membership payment the reminder goes, if the invoice is still unpaid then. */
+const PAYMENT_FAILED_REMINDER_AFTER = '3 days';
+
+/**
+ * A membership payment failed: the e-mail with a link to update the card now, and its reminder in three days (each
+ * checks when it is due whether the invoice has been paid meanwhile). One pair per invoice however often Stripe retries.
+ */
+export async function queuePaymentFailed(db: DbExecutor, paymentId: number): Promise<void> {
+  await sql`
+    INSERT INTO outbound_emails (publication_id, supporter_id, kind, dedupe_key, data, next_attempt_at)
+    SELECT p.publication_id, p.supporter_id, k.kind, k.kind || ':' || p.invoice_id, jsonb_build_object('payment_id', p.id), k.due
+    FROM payments p,
+      (VALUES ('payment_failed', now()), ('payment_failed_reminder', now() + ${PAYMENT_FAILED_REMINDER_AFTER}::interval)) AS k (kind, due)
+    WHERE p.id = ${paymentId} AND p.kind = 'membership' AND p.base_status = 'failed' AND p.supporter_id IS NOT NULL
+      AND p.invoice_id IS NOT NULL AND p.created_at > now() - ${THANK_YOU_WITHIN}::interval
+    ON CONFLICT (dedupe_key) DO NOTHING`.execute(db);
+}
+
 export interface DueEmail {
   id: number;
-  kind: 'thank_you';
+  kind: OutboundEmailKind;
   attempts: number;
   data: Record<string, unknown>;
   publication_id: number;
@@ -67,10 +112,14 @@ export async function markEmailAttemptFailed(
     .execute();
 }
 
-export interface ThankYouRow {
+export interface PaymentFactsRow {
+  supporter_id: number;
   email: string;
   name: string | null;
   erased_at: Date | null;
+  customer_id: string | null;
+  base_status: string;
+  membership_status: string | null;
   amount: number;
   currency: string;
   kind: 'one_off' | 'membership';
@@ -78,10 +127,11 @@ export interface ThankYouRow {
   locale: string | null;
 }
 
-/** What the thank-you for one payment says: the supporter now, the payment, and the checkout's language and interval. */
-export async function thankYouFacts(db: DbExecutor, paymentId: number): Promise<ThankYouRow | undefined> {
-  const result = await sql<ThankYouRow>`
-    SELECT s.email, s.name, s.erased_at, p.amount, p.currency, p.kind, m.interval,
+/** What an e-mail about one payment says: the supporter now, the payment and its membership, the checkout's language. */
+export async function paymentFacts(db: DbExecutor, paymentId: number): Promise<PaymentFactsRow | undefined> {
+  const result = await sql<PaymentFactsRow>`
+    SELECT p.supporter_id, s.email, s.name, s.erased_at, coalesce(p.customer_id, m.customer_id) AS customer_id, p.base_status,
+      m.status AS membership_status, p.amount, p.currency, p.kind, m.interval,
       coalesce(cs.locale, (SELECT c2.locale FROM checkout_sessions c2 WHERE c2.subscription_id = p.subscription_id LIMIT 1)) AS locale
     FROM payments p
     JOIN supporters s ON s.id = p.supporter_id
@@ -91,7 +141,11 @@ export async function thankYouFacts(db: DbExecutor, paymentId: number): Promise<
   return result.rows[0];
 }
 
-/** Messages by status, for /readyz and /metrics. */
+export async function supporterFacts(db: DbExecutor, supporterId: number) {
+  return db.selectFrom('supporters').select(['email', 'name', 'erased_at']).where('id', '=', supporterId).executeTakeFirst();
+}
+
+/** Messages by status, for /metrics. */
 export async function countEmails(db: DbExecutor): Promise<{ pending: number; failed: number }> {
   const result = await sql<{ pending: number; failed: number }>`
     SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed

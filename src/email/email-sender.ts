@@ -1,20 +1,11 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { type BackgroundLoop, createBackgroundLoop } from '../ops/background-loop.js';
-import type { PublicationRow } from '../db/tables/publication.table.js';
 import { findPublicationById } from '../publications/publication.repository.js';
 import { emailSettingsOf } from '../publications/publication.service.js';
-import { resolveLang } from '../widget/i18n.js';
-import {
-  claimDueEmails,
-  type DueEmail,
-  markEmailAttemptFailed,
-  markEmailSent,
-  markEmailSkipped,
-  thankYouFacts,
-} from './email-outbox.repository.js';
+import { claimDueEmails, type DueEmail, markEmailAttemptFailed, markEmailSent, markEmailSkipped } from './email-outbox.repository.js';
 import type { MailTransport, OutgoingMessage } from './mail-transport.js';
-import { type RenderedEmail, renderThankYou } from './thank-you.email.js';
+import { composeEmail } from './compose.js';
 
 /** Sends queued e-mails in the background; one per instance. */
 export type EmailSender = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
@@ -25,6 +16,8 @@ export interface EmailSenderOptions {
   logger: Logger;
   /** MAIL_FROM: `favour <no-reply@localhost>` or a bare address; a publication's `email.from_name` replaces the name. */
   from: string;
+  /** PUBLIC_URL: the links in e-mails point here. */
+  publicUrl: string;
   now?: () => Date;
   /** Messages per claim (default 10) and the pause between claims while more are due (default 100 ms): bounded throughput. */
   batchSize?: number;
@@ -60,28 +53,11 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
   const now = options.now ?? (() => new Date());
   const batchSize = options.batchSize ?? 10;
 
-  /** The message for a due row, or the reason there is none to send. */
-  async function compose(due: DueEmail, publication: PublicationRow): Promise<{ to: string; email: RenderedEmail } | string> {
-    const facts = await thankYouFacts(db, Number(due.data.payment_id));
-    if (!facts) return 'payment or supporter gone';
-    if (facts.erased_at) return 'supporter erased';
-    const lang = resolveLang(facts.locale ?? undefined) ?? resolveLang(publication.default_locale) ?? 'en';
-    const interval = facts.kind === 'one_off' ? 'once' : facts.interval === 'year' ? 'year' : 'month';
-    const email = renderThankYou({
-      lang,
-      publicationName: publication.name,
-      supporterName: facts.name,
-      amount: facts.amount,
-      currency: facts.currency,
-      interval,
-      copy: emailSettingsOf(publication).copy[lang] ?? {},
-    });
-    return { to: facts.email, email };
-  }
-
   async function sendOne(due: DueEmail): Promise<void> {
     const publication = await findPublicationById(db, due.publication_id);
-    const composed = publication ? await compose(due, publication) : 'publication gone';
+    const composed = publication
+      ? await composeEmail({ db, publication, publicUrl: options.publicUrl, now: now() }, due)
+      : 'publication gone';
     if (typeof composed === 'string') {
       await markEmailSkipped(db, due.id, composed);
       logger.info({ email_id: due.id, kind: due.kind, reason: composed }, 'e-mail skipped');

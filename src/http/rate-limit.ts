@@ -85,6 +85,8 @@ export interface RateLimits {
   eventsPerIp: RateLimit;
   /** GET /thanks and POST /billing-portal per client: each may ask Stripe about a session. */
   pagesPerIp: RateLimit;
+  /** POST /manage/:publication per e-mail address: a stranger cannot fill a member's inbox with links. */
+  manageLinksPerAddress: RateLimit;
 }
 
 /**
@@ -92,7 +94,10 @@ export interface RateLimits {
  * come with every article view: their limit is kept in memory unless Redis is there, so a page view costs
  * Postgres nothing.
  */
-export function rateLimitsIn(store: RateLimitStore, specs: Record<keyof RateLimits, LimitSpec | null>): RateLimits {
+export function rateLimitsIn(
+  store: RateLimitStore,
+  specs: Record<Exclude<keyof RateLimits, 'manageLinksPerAddress'>, LimitSpec | null> & { manageLinksPerAddress?: LimitSpec | null },
+): RateLimits {
   const beaconStore: RateLimitStore = store.kind === 'postgres' ? { kind: 'memory' } : store;
   return {
     checkoutPerIp: rateLimitIn(store, 'checkout-ip', specs.checkoutPerIp),
@@ -100,6 +105,7 @@ export function rateLimitsIn(store: RateLimitStore, specs: Record<keyof RateLimi
     checkoutPerIpUnderLoad: rateLimitIn(store, 'checkout-ip-under-load', specs.checkoutPerIpUnderLoad),
     eventsPerIp: rateLimitIn(beaconStore, 'events-ip', specs.eventsPerIp),
     pagesPerIp: rateLimitIn(store, 'pages-ip', specs.pagesPerIp),
+    manageLinksPerAddress: rateLimitIn(store, 'manage-email', specs.manageLinksPerAddress ?? null),
   };
 }
 
@@ -109,6 +115,7 @@ export const NO_RATE_LIMITS: RateLimits = {
   checkoutPerIpUnderLoad: unlimited,
   eventsPerIp: unlimited,
   pagesPerIp: unlimited,
+  manageLinksPerAddress: unlimited,
 };
 
 /**

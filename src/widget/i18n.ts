@@ -207,6 +207,15 @@ export interface PageStrings {
   member_offer_body: string;
   member_offer_link: string;
   portal_unavailable: string;
+  /** "Manage without an account": the e-mail form, its answer, and the page a link opens. */
+  manage_title: string;
+  manage_intro: string;
+  manage_email_label: string;
+  manage_send: string;
+  manage_sent: string;
+  manage_open_intro: string;
+  manage_link_invalid: string;
+  manage_new_link: string;
   /** Shown to a browser that has not got the pass the paying browser got (a shared or logged thank-you link). */
   portal_other_browser: string;
   too_many_requests: string;
@@ -235,6 +244,16 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'For your security, a membership can be managed from this page only in the browser that paid, for an hour after paying. To manage it now, use the link in your receipt e-mail or write to {name}.',
     too_many_requests: 'Too many requests from your network. Please try again in a few minutes.',
     not_found: 'We could not find that page.',
+    manage_title: 'Your membership of {name}',
+    manage_intro:
+      'Enter the e-mail address you gave when you joined. We will send you a link to change your amount or card, see your invoices, or cancel. No account or password needed.',
+    manage_email_label: 'E-mail address',
+    manage_send: 'Send me the link',
+    manage_sent: 'If {email} belongs to a membership of {name}, a link is on its way. It works once, for 30 minutes.',
+    manage_open_intro:
+      'Open your membership of {name} at Stripe, our payment provider: change your card or amount, see your invoices, or cancel.',
+    manage_link_invalid: 'This link has expired or has already been used.',
+    manage_new_link: 'Ask for a new link',
   },
   it: {
     donate_title: 'Sostieni {name}',
@@ -257,6 +276,16 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Per la tua sicurezza, da questa pagina l’abbonamento si gestisce solo nel browser con cui hai pagato, per un’ora dopo il pagamento. Per gestirlo ora usa il link nell’e-mail della ricevuta o scrivi a {name}.',
     too_many_requests: 'Troppe richieste dalla tua rete. Riprova tra qualche minuto.',
     not_found: 'Pagina non trovata.',
+    manage_title: 'Il tuo abbonamento a {name}',
+    manage_intro:
+      "Inserisci l'indirizzo e-mail che hai usato quando ti sei abbonato. Ti invieremo un link per cambiare importo o carta, vedere le ricevute o annullare. Senza account né password.",
+    manage_email_label: 'Indirizzo e-mail',
+    manage_send: 'Inviami il link',
+    manage_sent: 'Se {email} corrisponde a un abbonamento a {name}, il link è in arrivo. Funziona una volta sola, per 30 minuti.',
+    manage_open_intro:
+      'Apri il tuo abbonamento a {name} su Stripe, il nostro fornitore di pagamenti: cambia carta o importo, vedi le ricevute o annulla.',
+    manage_link_invalid: 'Questo link è scaduto o è già stato usato.',
+    manage_new_link: 'Chiedi un nuovo link',
   },
   'sr-Latn': {
     donate_title: 'Podržite {name}',
@@ -279,6 +308,16 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Radi vaše bezbednosti, članstvom se sa ove stranice može upravljati samo u pregledaču kojim ste platili, sat vremena posle uplate. Da biste sada upravljali članstvom, otvorite vezu iz e-poruke sa potvrdom ili pišite {name}.',
     too_many_requests: 'Previše zahteva sa vaše mreže. Pokušajte ponovo za nekoliko minuta.',
     not_found: 'Stranica nije pronađena.',
+    manage_title: 'Vaše članstvo u {name}',
+    manage_intro:
+      'Unesite e-adresu koju ste dali pri učlanjenju. Poslaćemo vam link da promenite iznos ili karticu, vidite račune ili otkažete. Bez naloga i lozinke.',
+    manage_email_label: 'E-adresa',
+    manage_send: 'Pošaljite mi link',
+    manage_sent: 'Ako {email} pripada članstvu u {name}, link je na putu. Radi jednom, 30 minuta.',
+    manage_open_intro:
+      'Otvorite svoje članstvo u {name} kod Stripe-a, našeg platnog servisa: promenite karticu ili iznos, pogledajte račune ili otkažite.',
+    manage_link_invalid: 'Ovaj link je istekao ili je već iskorišćen.',
+    manage_new_link: 'Zatražite novi link',
   },
   'sr-Cyrl': {
     donate_title: 'Подржите {name}',
@@ -301,6 +340,16 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Ради ваше безбедности, чланством се са ове странице може управљати само у прегледачу којим сте платили, сат времена после уплате. Да бисте сада управљали чланством, отворите везу из е-поруке са потврдом или пишите {name}.',
     too_many_requests: 'Превише захтева са ваше мреже. Покушајте поново за неколико минута.',
     not_found: 'Страница није пронађена.',
+    manage_title: 'Ваше чланство у {name}',
+    manage_intro:
+      'Унесите е-адресу коју сте дали при учлањењу. Послаћемо вам линк да промените износ или картицу, видите рачуне или откажете. Без налога и лозинке.',
+    manage_email_label: 'Е-адреса',
+    manage_send: 'Пошаљите ми линк',
+    manage_sent: 'Ако {email} припада чланству у {name}, линк је на путу. Ради једном, 30 минута.',
+    manage_open_intro:
+      'Отворите своје чланство у {name} код Stripe-а, нашег платног сервиса: промените картицу или износ, погледајте рачуне или откажите.',
+    manage_link_invalid: 'Овај линк је истекао или је већ искоришћен.',
+    manage_new_link: 'Затражите нови линк',
   },
 };
 

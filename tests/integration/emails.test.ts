@@ -36,6 +36,7 @@ function sender(options: { now?: () => Date; transport?: ReturnType<typeof smtpT
     transport: options.transport ?? smtpTransport(smtp.url),
     logger,
     from: 'favour <no-reply@favour.test>',
+    publicUrl: 'http://favour.test',
     pollMs: 0,
     pauseMs: 0,
     ...(options.now ? { now: options.now } : {}),

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export type OutboundEmailKind = 'thank_you';
+export type OutboundEmailKind = 'thank_you' | 'manage_link' | 'payment_failed' | 'payment_failed_reminder';
 export type OutboundEmailStatus = 'pending' | 'sent' | 'failed' | 'skipped';
 
 /** An e-mail to a supporter, queued in the transaction that decided it and sent by the e-mail sender. */

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { queueThankYou } from '../../email/email-outbox.repository.js';
+import { queuePaymentFailed, queueThankYou } from '../../email/email-outbox.repository.js';
 import { linkInvoiceToPaymentIntent, upsertPayment } from '../../payments/payment.repository.js';
 import { recordCustomer } from '../../supporters/supporter.service.js';
 import {
@@ -65,7 +65,11 @@ export async function handleInvoice(ctx: HandlerContext, type: 'invoice.paid' | 
     created_at: fromUnix(invoice.created),
     paid_at: paid ? (paidAt ? fromUnix(paidAt) : ctx.occurredAt) : null,
   });
-  if (!isSynthetic(details?.metadata) && paid) await queueThankYou(ctx.trx, payment.id);
+  if (!isSynthetic(details?.metadata)) {
+    // A paid invoice: a thank-you if it is the supporter's first payment. A failed one: a link to update the card.
+    if (paid) await queueThankYou(ctx.trx, payment.id);
+    else await queuePaymentFailed(ctx.trx, payment.id);
+  }
   return applied(publication.id);
 }
 
