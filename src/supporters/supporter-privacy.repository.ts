@@ -70,6 +70,8 @@ export async function eraseSupporter(db: DbExecutor, supporterId: number, now: D
   await db.updateTable('payments').set({ customer_id: null, updated_at: now }).where('supporter_id', '=', supporterId).execute();
   await db.updateTable('memberships').set({ customer_id: null, updated_at: now }).where('supporter_id', '=', supporterId).execute();
   await db.deleteFrom('stripe_customers').where('supporter_id', '=', supporterId).execute();
+  // Links to manage the membership name the Stripe customer: none may open the portal after an erasure.
+  await db.deleteFrom('manage_links').where('supporter_id', '=', supporterId).execute();
   await db
     .updateTable('supporters')
     .set({ email: sql<string>`'erased-' || id::text`, name: null, erased_at: now, updated_at: now })

@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createEmailSender, type EmailSender } from '../../src/email/email-sender.js';
 import { smtpTransport } from '../../src/email/mail-transport.js';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
+import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
+import { eraseSupporterByEmail } from '../../src/supporters/supporter-privacy.service.js';
 import { createLogger } from '../../src/logger.js';
 import { resetData } from '../helpers/reset-data.js';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
@@ -169,6 +171,16 @@ describe('manage without an account', () => {
     const token = new URLSearchParams(link.split('?')[1]).get('token');
     expect((await request(t.app).post('/manage/demo/open').type('form').send({ token })).status).toBe(410);
     expect((await request(t.app).post('/manage/demo').type('form').send({ email: 'not an address' })).status).toBe(400);
+  });
+
+  it('no longer opens anything once the member is erased', async () => {
+    await member({ id: 'mgr_er', email: 'er@example.com' });
+    await sender().drain();
+    const link = linkIn(smtp.messages[0]!.text)!;
+    expect((await request(t.app).get(link)).status).toBe(200);
+    const demo = (await findPublicationBySlug(t.database.db, 'demo'))!;
+    await eraseSupporterByEmail(t.database.db, demo, 'er@example.com', new Date());
+    expect((await request(t.app).get(link)).status).toBe(410);
   });
 
   it('puts a 7-day link in the thank-you to a new member', async () => {
