@@ -17,6 +17,7 @@ import * as widgetPromptCounters from './2026-12-06T1500-widget-prompt-counters.
 import * as feeCover from './2026-12-07T0900-fee-cover.js';
 import * as emailOutbox from './2026-12-07T1000-email-outbox.js';
 import * as manageLinks from './2026-12-07T1100-manage-links.js';
+import * as reminders from './2026-12-07T1200-reminders.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0900-fee-cover': feeCover,
   '2026-12-07T1000-email-outbox': emailOutbox,
   '2026-12-07T1100-manage-links': manageLinks,
+  '2026-12-07T1200-reminders': reminders,
 };

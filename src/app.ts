@@ -17,6 +17,8 @@ import type { Metrics } from './ops/metrics.js';
 import { pageRoutes } from './pages/page.routes.js';
 import { manageRoutes } from './manage/manage.routes.js';
 import { createManageService } from './manage/manage.service.js';
+import { reminderRoutes } from './reminders/reminder.routes.js';
+import { createReminderService } from './reminders/reminder.service.js';
 import { createThanksService } from './pages/thanks.service.js';
 import { publicationCors } from './http/publication-cors.js';
 import { NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
@@ -138,6 +140,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(pageRoutes({ publications, goals, thanks, pagesRateLimit: rateLimits.pagesPerIp, publicUrl: config.publicUrl }));
   const manage = createManageService({ db, stripe, logger, perAddress: rateLimits.manageLinksPerAddress, now });
   app.use(manageRoutes({ publications, manage, pagesRateLimit: rateLimits.pagesPerIp }));
+  const reminders = createReminderService({ db, logger, perAddress: rateLimits.manageLinksPerAddress, now });
+  app.use(reminderRoutes({ publications, reminders, cors: publicationCors(publications), pagesRateLimit: rateLimits.pagesPerIp }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -92,6 +92,7 @@ const envSchema = z.object({
       )
       .default('favour <no-reply@localhost>'),
   ),
+  EMAIL_LEASE_SECONDS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3600).default(120)),
 });
 
 export interface StripeApiLocation {
@@ -143,6 +144,11 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From of e-mails (MAIL_FROM); a publication's `email.from_name` replaces the name. */
   mailFrom: string;
+  /**
+   * How long an instance holds an e-mail it is sending before any instance may try it again (EMAIL_LEASE_SECONDS):
+   * an instance killed mid-send leaves its messages to be sent this long after.
+   */
+  emailLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     manageLinksPerAddress: parseLimitSpec(e.RATE_LIMIT_MANAGE_EMAIL),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM.trim(),
+    emailLeaseSeconds: e.EMAIL_LEASE_SECONDS,
   });
 }
 

@@ -24,6 +24,8 @@ import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-ap
 import { countEmails } from './email/email-outbox.repository.js';
 import { createEmailSender } from './email/email-sender.js';
 import { fileTransport, smtpTransport } from './email/mail-transport.js';
+import { schedulePeriodic } from './ops/periodic-job.js';
+import { expireUnconfirmedReminders } from './reminders/reminder.repository.js';
 
 /** The server's steps, in order; each is a small function below. */
 async function main(): Promise<void> {
@@ -115,17 +117,35 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
   const widgetCounters = createWidgetCounterBuffer(database.db, logger);
   applier.wake(); // events stored before a restart
   const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : fileTransport(path.join(config.dataDir, 'outbox'));
-  const emails = createEmailSender({ db: database.db, transport, logger, from: config.mailFrom, publicUrl: config.publicUrl });
+  const emails = createEmailSender({
+    db: database.db,
+    transport,
+    logger,
+    from: config.mailFrom,
+    publicUrl: config.publicUrl,
+    leaseSeconds: config.emailLeaseSeconds,
+  });
   logger.info(
     { mail: transport.describe() },
     config.smtpUrl ? 'e-mails go out through SMTP' : 'SMTP_URL is not set: e-mails are written as .eml files',
   );
   emails.wake(); // messages queued before a restart
+  // Sign-ups for a reminder that nobody confirmed lose their address after a week; checked hourly.
+  const stopExpiringReminders = schedulePeriodic({
+    firstAfterMs: 60_000,
+    intervalSeconds: 3600,
+    run: async () => {
+      const expired = await expireUnconfirmedReminders(database.db, new Date());
+      if (expired > 0) logger.info({ expired }, 'unconfirmed reminder sign-ups deleted');
+    },
+    onError: (err) => logger.warn({ err }, 'could not delete unconfirmed reminder sign-ups; will retry'),
+  });
   return {
     applier,
     publications,
     widgetCounters,
     async stop() {
+      stopExpiringReminders();
       await stopListening();
       await stopWatchingPublications();
       // Beacon counts held in memory are written before the database closes: exact across a restart.

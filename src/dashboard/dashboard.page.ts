@@ -115,6 +115,10 @@ ${
     intro: 'From the appeal seen to the payment made, in the range.',
   })}
 
+  ${panel('reminders', 'Remind me later', html`<p id="reminder-funnel"></p>`, {
+    intro: 'Readers who asked to be reminded in the range: confirmed, reminded, and who gave within 14 days of the reminder.',
+  })}
+
   <div class="charts">
     ${chart('chart-revenue', 'Net revenue', 'Gross minus refunds and lost disputes, one line per currency, in whole units of each currency.')}
     ${chart('chart-members', 'Active members', 'Paying members at the end of each period.')}

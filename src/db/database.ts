@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ApiKeyTable } from './tables/api-key.table.js';
 import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
 import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
+import type { ReminderTable } from './tables/reminder.table.js';
 import type { ManageLinkTable } from './tables/manage-link.table.js';
 import type { OutboundEmailTable } from './tables/outbound-email.table.js';
 import type { PaymentTable } from './tables/payment.table.js';
@@ -44,6 +45,7 @@ export interface Database {
   widget_prompt_counters: WidgetPromptCounterTable;
   outbound_emails: OutboundEmailTable;
   manage_links: ManageLinkTable;
+  reminders: ReminderTable;
   api_keys: ApiKeyTable;
   payment_daily_totals: PaymentDailyTotalsTable;
   article_daily_totals: ArticleDailyTotalsTable;

@@ -3,6 +3,7 @@
 import type { DbExecutor } from '../db/database.js';
 import type { PublicationRow } from '../db/tables/publication.table.js';
 import { createManageLink } from '../manage/manage-link.repository.js';
+import { findReminder, gaveSince } from '../reminders/reminder.repository.js';
 import { formatMoney } from '../money/currency.js';
 import { emailSettingsOf } from '../publications/publication.service.js';
 import { fill, INTL_LOCALE, resolveLang, WIDGET_STRINGS } from '../widget/i18n.js';
@@ -21,8 +22,15 @@ export interface ComposeContext {
   now: Date;
 }
 
+export interface ComposedEmail {
+  to: string;
+  email: RenderedEmail;
+  /** Extra headers: List-Unsubscribe and its one-click POST (RFC 8058) on reminder e-mails. */
+  headers?: Record<string, string>;
+}
+
 /** The message to send for a due row, or why there is none. */
-export async function composeEmail(ctx: ComposeContext, due: DueEmail): Promise<{ to: string; email: RenderedEmail } | string> {
+export async function composeEmail(ctx: ComposeContext, due: DueEmail): Promise<ComposedEmail | string> {
   const { db, publication } = ctx;
   const manageLink = async (supporterId: number, customerId: string, validSeconds: number, lang: WidgetLang) => {
     const { token } = await createManageLink(db, { publicationId: publication.id, supporterId, customerId, validSeconds, now: ctx.now });
@@ -30,6 +38,8 @@ export async function composeEmail(ctx: ComposeContext, due: DueEmail): Promise<
   };
   const langOf = (locale: string | null | undefined): WidgetLang =>
     resolveLang(locale ?? undefined) ?? resolveLang(publication.default_locale) ?? 'en';
+
+  if (due.kind === 'reminder_confirm' || due.kind === 'reminder') return composeReminder(ctx, due);
 
   if (due.kind === 'manage_link') {
     const supporter = due.supporter_id === null ? undefined : await supporterFacts(db, due.supporter_id);
@@ -39,7 +49,12 @@ export async function composeEmail(ctx: ComposeContext, due: DueEmail): Promise<
     const url = await manageLink(due.supporter_id!, String(due.data.customer_id), MANAGE_LINK_SECONDS.requested, lang);
     return {
       to: supporter.email,
-      email: letter(publication, lang, supporter.name, copy.manage_subject, [copy.manage_body], { label: copy.manage_button, url }),
+      email: letter(ctx, lang, {
+        supporterName: supporter.name,
+        subject: copy.manage_subject,
+        paragraphs: [copy.manage_body],
+        button: { label: copy.manage_button, url },
+      }),
     };
   }
 
@@ -61,7 +76,7 @@ export async function composeEmail(ctx: ComposeContext, due: DueEmail): Promise<
       : undefined;
     return {
       to: payment.email,
-      email: letter(publication, lang, payment.name, copy.thank_you_subject, paragraphs, button, { amount }, ctx.publicUrl),
+      email: letter(ctx, lang, { supporterName: payment.name, subject: copy.thank_you_subject, paragraphs, button, values: { amount } }),
     };
   }
 
@@ -73,15 +88,13 @@ export async function composeEmail(ctx: ComposeContext, due: DueEmail): Promise<
   const url = await manageLink(payment.supporter_id, payment.customer_id, MANAGE_LINK_SECONDS.emailed, lang);
   return {
     to: payment.email,
-    email: letter(
-      publication,
-      lang,
-      payment.name,
-      reminder ? copy.payment_failed_reminder_subject : copy.payment_failed_subject,
-      [reminder ? copy.payment_failed_reminder_body : copy.payment_failed_body],
-      { label: copy.update_card_button, url },
-      { amount },
-    ),
+    email: letter(ctx, lang, {
+      supporterName: payment.name,
+      subject: reminder ? copy.payment_failed_reminder_subject : copy.payment_failed_subject,
+      paragraphs: [reminder ? copy.payment_failed_reminder_body : copy.payment_failed_body],
+      button: { label: copy.update_card_button, url },
+      values: { amount },
+    }),
   };
 }
 
@@ -89,31 +102,76 @@ function copyFor(publication: PublicationRow, lang: WidgetLang) {
   return { ...EMAIL_COPY[lang], ...emailSettingsOf(publication).copy[lang] };
 }
 
-/** A letter from the publication: its greeting, signature and footer around the paragraphs, placeholders filled. */
-function letter(
-  publication: PublicationRow,
-  lang: WidgetLang,
-  supporterName: string | null,
-  subject: string,
-  paragraphs: string[],
-  button?: Letter['button'],
-  values: Record<string, string> = {},
-  publicUrl = '',
-): RenderedEmail {
+/** The confirmation of a "remind me later" sign-up, or the reminder itself on the due day. */
+async function composeReminder(ctx: ComposeContext, due: DueEmail): Promise<ComposedEmail | string> {
+  const { db, publication, publicUrl } = ctx;
+  const reminder = due.reminder_id === null ? undefined : await findReminder(db, due.reminder_id);
+  const token = typeof due.data.token === 'string' ? due.data.token : undefined;
+  if (!reminder?.email || !token) return 'address erased or expired';
+  if (reminder.unsubscribed_at) return 'unsubscribed';
+  const lang = resolveLang(reminder.locale) ?? resolveLang(publication.default_locale) ?? 'en';
   const copy = copyFor(publication, lang);
-  const firstName = supporterName?.trim().split(/\s+/)[0];
+  const unsubscribe = `${publicUrl}/reminders/unsubscribe?token=${token}`;
+  const headers = { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  const values = { days: String(reminder.after_days), unsubscribe };
+  const footer = copy.reminder_footer;
+
+  if (due.kind === 'reminder_confirm') {
+    if (reminder.confirmed_at) return 'confirmed already';
+    const button = { label: copy.reminder_confirm_button, url: `${publicUrl}/reminders/confirm?token=${token}` };
+    const email = letter(ctx, lang, {
+      supporterName: null,
+      subject: copy.reminder_confirm_subject,
+      paragraphs: [copy.reminder_confirm_body],
+      button,
+      values,
+      footer,
+    });
+    return { to: reminder.email, email, headers };
+  }
+  if (await gaveSince(db, reminder)) return 'gave since signing up';
+  const donate = new URL(`${publicUrl}/donate/${publication.slug}`);
+  donate.searchParams.set('lang', lang);
+  if (reminder.article_url) donate.searchParams.set('article', reminder.article_url);
+  const email = letter(ctx, lang, {
+    supporterName: null,
+    subject: copy.reminder_subject,
+    paragraphs: [copy.reminder_body],
+    button: { label: fill(copy.reminder_button, { name: publication.name }), url: donate.href },
+    values,
+    footer,
+  });
+  return { to: reminder.email, email, headers };
+}
+
+interface LetterContent {
+  supporterName: string | null;
+  subject: string;
+  paragraphs: string[];
+  button?: Letter['button'];
+  /** Placeholders beyond the publication's name, the supporter's first name and the manage page. */
+  values?: Record<string, string>;
+  /** In place of the publication's usual footer. */
+  footer?: string;
+}
+
+/** A letter from the publication: its greeting, signature and footer around the paragraphs, placeholders filled. */
+function letter(ctx: ComposeContext, lang: WidgetLang, content: LetterContent): RenderedEmail {
+  const { publication } = ctx;
+  const copy = copyFor(publication, lang);
+  const firstName = content.supporterName?.trim().split(/\s+/)[0];
   const all = {
     name: publication.name,
     supporter: firstName ?? '',
-    manage_page: `${publicUrl}/manage/${publication.slug}`,
-    ...values,
+    manage_page: `${ctx.publicUrl}/manage/${publication.slug}`,
+    ...content.values,
   };
   return renderLetter({
     lang,
-    subject: fill(subject, all),
-    paragraphs: [fill(firstName ? copy.greeting : copy.greeting_anonymous, all), ...paragraphs.map((p) => fill(p, all))],
-    button,
+    subject: fill(content.subject, all),
+    paragraphs: [fill(firstName ? copy.greeting : copy.greeting_anonymous, all), ...content.paragraphs.map((p) => fill(p, all))],
+    button: content.button,
     signature: fill(copy.signature, all),
-    footer: fill(copy.footer, all),
+    footer: fill(content.footer ?? copy.footer, all),
   });
 }

@@ -23,6 +23,14 @@ export interface EmailCopy {
   payment_failed_reminder_subject: string;
   payment_failed_reminder_body: string;
   update_card_button: string;
+  /** "Remind me later": the double opt-in and the reminder itself. `{days}` is the wait, `{unsubscribe}` the way out. */
+  reminder_confirm_subject: string;
+  reminder_confirm_body: string;
+  reminder_confirm_button: string;
+  reminder_subject: string;
+  reminder_body: string;
+  reminder_button: string;
+  reminder_footer: string;
 }
 
 export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
@@ -48,6 +56,15 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     payment_failed_reminder_body:
       'Your membership payment of {amount} is still unpaid. Please update your card with the link below, so your membership carries on.',
     update_card_button: 'Update my card',
+    reminder_confirm_subject: 'Please confirm your reminder from {name}',
+    reminder_confirm_body:
+      'You asked {name} to remind you in {days} days to support our journalism. Please confirm with the button below.\n\nIf you did not ask, ignore this e-mail: without a confirmation your address is deleted within 7 days and you will hear nothing more.',
+    reminder_confirm_button: 'Yes, remind me',
+    reminder_subject: 'Your reminder to support {name}',
+    reminder_body:
+      'You asked us to remind you today. If you value what you read in {name}, a gift of any size keeps it independent and free for everyone.',
+    reminder_button: 'Support {name}',
+    reminder_footer: 'You receive this e-mail because you asked {name} for a reminder. No more reminders: {unsubscribe}',
   },
   it: {
     thank_you_subject: 'Grazie per il tuo sostegno a {name}',
@@ -71,6 +88,15 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     payment_failed_reminder_body:
       'Il tuo contributo di {amount} risulta ancora non pagato. Aggiorna la carta con il link qui sotto, così il tuo abbonamento continua.',
     update_card_button: 'Aggiorna la mia carta',
+    reminder_confirm_subject: 'Conferma il promemoria di {name}',
+    reminder_confirm_body:
+      'Hai chiesto a {name} di ricordarti tra {days} giorni di sostenere il nostro giornalismo. Confermalo con il pulsante qui sotto.\n\nSe non lo hai chiesto tu, ignora questa e-mail: senza conferma il tuo indirizzo viene cancellato entro 7 giorni e non riceverai altro.',
+    reminder_confirm_button: 'Sì, ricordamelo',
+    reminder_subject: 'Il tuo promemoria per sostenere {name}',
+    reminder_body:
+      'Ci hai chiesto di ricordartelo oggi. Se apprezzi quello che leggi su {name}, un contributo di qualsiasi importo lo mantiene indipendente e libero per tutti.',
+    reminder_button: 'Sostieni {name}',
+    reminder_footer: 'Ricevi questa e-mail perché hai chiesto un promemoria a {name}. Per non riceverne più: {unsubscribe}',
   },
   'sr-Latn': {
     thank_you_subject: 'Hvala što podržavate {name}',
@@ -94,6 +120,15 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     payment_failed_reminder_body:
       'Vaša članarina od {amount} još nije plaćena. Ažurirajte karticu preko linka ispod, da bi se članstvo nastavilo.',
     update_card_button: 'Ažuriraj karticu',
+    reminder_confirm_subject: 'Potvrdite podsetnik od {name}',
+    reminder_confirm_body:
+      'Zatražili ste da vas {name} podseti za {days} dana da podržite naše novinarstvo. Potvrdite dugmetom ispod.\n\nAko niste vi zatražili, zanemarite ovu poruku: bez potvrde vaša adresa se briše u roku od 7 dana i nećete dobiti ništa više.',
+    reminder_confirm_button: 'Da, podseti me',
+    reminder_subject: 'Vaš podsetnik da podržite {name}',
+    reminder_body:
+      'Zamolili ste nas da vas danas podsetimo. Ako cenite ono što čitate u {name}, prilog bilo kog iznosa čuva ga nezavisnim i besplatnim za sve.',
+    reminder_button: 'Podržite {name}',
+    reminder_footer: 'Ovu poruku dobijate jer ste od {name} zatražili podsetnik. Bez novih podsetnika: {unsubscribe}',
   },
   'sr-Cyrl': {
     thank_you_subject: 'Хвала што подржавате {name}',
@@ -117,5 +152,14 @@ export const EMAIL_COPY: Record<WidgetLang, EmailCopy> = {
     payment_failed_reminder_body:
       'Ваша чланарина од {amount} још није плаћена. Ажурирајте картицу преко линка испод, да би се чланство наставило.',
     update_card_button: 'Ажурирај картицу',
+    reminder_confirm_subject: 'Потврдите подсетник од {name}',
+    reminder_confirm_body:
+      'Затражили сте да вас {name} подсети за {days} дана да подржите наше новинарство. Потврдите дугметом испод.\n\nАко нисте ви затражили, занемарите ову поруку: без потврде ваша адреса се брише у року од 7 дана и нећете добити ништа више.',
+    reminder_confirm_button: 'Да, подсети ме',
+    reminder_subject: 'Ваш подсетник да подржите {name}',
+    reminder_body:
+      'Замолили сте нас да вас данас подсетимо. Ако цените оно што читате у {name}, прилог било ког износа чува га независним и бесплатним за све.',
+    reminder_button: 'Подржите {name}',
+    reminder_footer: 'Ову поруку добијате јер сте од {name} затражили подсетник. Без нових подсетника: {unsubscribe}',
   },
 };

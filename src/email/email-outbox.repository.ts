@@ -3,7 +3,7 @@ import type { DbExecutor } from '../db/database.js';
 import type { OutboundEmailKind } from '../db/tables/outbound-email.table.js';
 
 /** A thank-you or failed-payment notice more than this late (an old event replayed by reconciliation, say) is not sent. */
-const THANK_YOU_WITHIN = '7 days';
+const TOO_LATE_AFTER = '7 days';
 
 /**
  * Queues the thank-you for a payment that went through, when it is its supporter's first: one per supporter (and so
@@ -15,7 +15,7 @@ export async function queueThankYou(db: DbExecutor, paymentId: number): Promise<
     SELECT p.publication_id, p.supporter_id, 'thank_you', 'thank_you:' || p.supporter_id, jsonb_build_object('payment_id', p.id)
     FROM payments p
     WHERE p.id = ${paymentId} AND p.base_status = 'succeeded' AND p.supporter_id IS NOT NULL
-      AND p.paid_at > now() - ${THANK_YOU_WITHIN}::interval
+      AND p.paid_at > now() - ${TOO_LATE_AFTER}::interval
       AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.supporter_id = p.supporter_id AND q.base_status = 'succeeded' AND q.paid_at < p.paid_at)
     ON CONFLICT (dedupe_key) DO NOTHING`.execute(db);
 }
@@ -25,7 +25,9 @@ export async function queueEmail(
   db: DbExecutor,
   email: {
     publicationId: number;
-    supporterId: number;
+    /** Whom it is for: a supporter, or a "remind me later" sign-up. */
+    supporterId?: number;
+    reminderId?: number;
     kind: OutboundEmailKind;
     dedupeKey: string;
     data: Record<string, unknown>;
@@ -36,7 +38,8 @@ export async function queueEmail(
     .insertInto('outbound_emails')
     .values({
       publication_id: email.publicationId,
-      supporter_id: email.supporterId,
+      supporter_id: email.supporterId ?? null,
+      reminder_id: email.reminderId ?? null,
       kind: email.kind,
       dedupe_key: email.dedupeKey,
       data: JSON.stringify(email.data),
@@ -60,7 +63,7 @@ export async function queuePaymentFailed(db: DbExecutor, paymentId: number): Pro
     FROM payments p,
       (VALUES ('payment_failed', now()), ('payment_failed_reminder', now() + ${PAYMENT_FAILED_REMINDER_AFTER}::interval)) AS k (kind, due)
     WHERE p.id = ${paymentId} AND p.kind = 'membership' AND p.base_status = 'failed' AND p.supporter_id IS NOT NULL
-      AND p.invoice_id IS NOT NULL AND p.created_at > now() - ${THANK_YOU_WITHIN}::interval
+      AND p.invoice_id IS NOT NULL AND p.created_at > now() - ${TOO_LATE_AFTER}::interval
     ON CONFLICT (dedupe_key) DO NOTHING`.execute(db);
 }
 
@@ -71,6 +74,7 @@ export interface DueEmail {
   data: Record<string, unknown>;
   publication_id: number;
   supporter_id: number | null;
+  reminder_id: number | null;
 }
 
 /**
@@ -83,21 +87,26 @@ export async function claimDueEmails(db: DbExecutor, now: Date, limit: number, l
     WHERE id IN (
       SELECT id FROM outbound_emails WHERE status = 'pending' AND next_attempt_at <= ${now}
       ORDER BY next_attempt_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-    RETURNING id, kind, attempts, data, publication_id, supporter_id`.execute(db);
+    RETURNING id, kind, attempts, data, publication_id, supporter_id, reminder_id`.execute(db);
   return result.rows;
 }
 
+/** Sent: the token a message carried (a reminder's) is forgotten with it. */
 export async function markEmailSent(db: DbExecutor, id: number, messageId: string, now: Date): Promise<void> {
   await db
     .updateTable('outbound_emails')
-    .set({ status: 'sent', sent_at: now, message_id: messageId, last_error: null })
+    .set({ status: 'sent', sent_at: now, message_id: messageId, last_error: null, data: sql<string>`data - 'token'` })
     .where('id', '=', id)
     .execute();
 }
 
 /** Not sent and never will be (the supporter was erased, the payment is gone): kept with the reason. */
 export async function markEmailSkipped(db: DbExecutor, id: number, reason: string): Promise<void> {
-  await db.updateTable('outbound_emails').set({ status: 'skipped', last_error: reason }).where('id', '=', id).execute();
+  await db
+    .updateTable('outbound_emails')
+    .set({ status: 'skipped', last_error: reason, data: sql<string>`data - 'token'` })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function markEmailAttemptFailed(

@@ -22,12 +22,12 @@ export interface EmailSenderOptions {
   /** Messages per claim (default 10) and the pause between claims while more are due (default 100 ms): bounded throughput. */
   batchSize?: number;
   pauseMs?: number;
+  /** How long a claimed message is held before another sender may take it (default 120 s: longer than any SMTP timeout). */
+  leaseSeconds?: number;
   /** Fallback poll for messages queued elsewhere and retries come due (default 5 s; 0: none). */
   pollMs?: number;
 }
 
-/** How long a claimed message is held by its sender before another may take it (longer than any SMTP timeout). */
-const LEASE_SECONDS = 120;
 /** 1 min, 5 min, 30 min, 2 h, 6 h, then every 12 h: about 3 days in all before a message is given up. */
 const RETRY_MINUTES = [1, 5, 30, 120, 360, 720, 720, 720, 720, 720, 720];
 
@@ -69,6 +69,7 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       to: composed.to,
       replyTo: settings.reply_to,
       ...composed.email,
+      ...(composed.headers ? { headers: composed.headers } : {}),
       messageId: `<favour-${due.id}-${due.kind}@${/@([^>\s]+)/.exec(options.from)?.[1] ?? 'localhost'}>`,
     };
     try {
@@ -95,7 +96,7 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
     while (!loop.stopped) {
       let batch: DueEmail[];
       try {
-        batch = await claimDueEmails(db, now(), batchSize, LEASE_SECONDS);
+        batch = await claimDueEmails(db, now(), batchSize, options.leaseSeconds ?? 120);
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'e-mail sender: claim failed; will retry');
         return;

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'amount_out_of_range'
   | 'interval_not_available'
   | 'fee_cover_not_offered'
+  | 'reminders_not_offered'
+  | 'invalid_email'
   | 'invalid_article_url'
   | 'payments_not_configured'
   | 'rate_limited'

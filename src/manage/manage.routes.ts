@@ -2,7 +2,7 @@ import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../http/http-error.js';
 import { clientKey, type RateLimit } from '../http/rate-limit.js';
-import { pageSecurityHeaders } from '../pages/page.routes.js';
+import { pageSecurityHeaders, slugParam } from '../pages/page.routes.js';
 import { renderMessagePage } from '../pages/thanks.page.js';
 import type { PublicationCache } from '../publications/publication-cache.js';
 import { PAGE_STRINGS, resolveLang } from '../widget/i18n.js';
@@ -27,8 +27,9 @@ export function manageRoutes(deps: ManageRouteDeps): Router {
   const router = Router();
 
   const publicationOf = async (req: Request) => {
-    const publication = await deps.publications.bySlug(String(req.params.publication).replace(/\0/g, ''));
-    if (!publication) throw new HttpError(404, 'unknown_publication', `No publication "${String(req.params.publication).slice(0, 63)}".`);
+    const slug = slugParam(req);
+    const publication = await deps.publications.bySlug(slug);
+    if (!publication) throw new HttpError(404, 'unknown_publication', `No publication "${slug.slice(0, 63)}".`);
     return publication;
   };
   const langOf = (req: Request, fallback: string): WidgetLang => {

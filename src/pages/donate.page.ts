@@ -14,6 +14,8 @@ export interface DonatePageParams {
   articleUrl: string;
   /** The preset to select (the thank-you page's monthly suggestion); else the first. */
   amount?: number | undefined;
+  /** Back from a "remind me later" sign-up: say what happens next. */
+  reminderAsked?: boolean;
 }
 
 /** "€3,120 of €5,000" (or "42 of 100 new members") in the reader's language. */
@@ -48,6 +50,20 @@ function feeCoverCheckbox(publication: PublicationRow, currency: string, templat
   ].filter((part): part is string => !!part);
   return html`<label class="fee-cover"><input type="checkbox" name="cover_fees" value="true" ${rate.default ? html`checked` : ''}>
           <span>${fill(template, { rate: parts.join(' + ') })}</span></label>`;
+}
+
+/** "Not now? Remind me in a month" without JavaScript: a form posting to /api/reminders, which comes back here. */
+function reminderForm(publication: PublicationRow, p: DonatePageParams, strings: WidgetStrings) {
+  if (p.reminderAsked) return html`<p class="card" id="reminder" role="status">${strings.remind_sent}</p>`;
+  return html`<form method="post" action="/api/reminders" class="card" id="reminder">
+        <input type="hidden" name="publication" value="${publication.slug}">
+        <input type="hidden" name="article_url" value="${p.articleUrl}">
+        <input type="hidden" name="locale" value="${p.lang}">
+        <p><strong>${strings.remind_offer}</strong></p>
+        <label class="other">${strings.remind_email}<br>
+          <input type="email" name="email" autocomplete="email" required maxlength="254"></label>
+        <button type="submit">${strings.remind_button}</button>
+      </form>`;
 }
 
 /**
@@ -105,6 +121,7 @@ export function renderDonatePage(publication: PublicationRow, p: DonatePageParam
         <p class="muted">${strings.secure_note}</p>
       </form>
     </div>
+    ${settings.reminder.enabled ? reminderForm(publication, p, strings) : ''}
     <p><a href="${p.articleUrl}">${pageStrings.back_to_article}</a></p>`;
   return page(
     {

@@ -66,15 +66,15 @@ export const pageSecurityHeaders = helmet({
 
 const queryString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** Server-rendered pages that work without JavaScript. */
 /** The :publication of a path; NUL, which no slug and no database text can hold, is refused as the database would. */
-function slugParam(req: Request): string {
+export function slugParam(req: Request): string {
   const slug = String(req.params.publication);
   if (slug.includes('\0'))
     throw new HttpError(400, 'invalid_request', 'The request contains characters that are not allowed (such as NUL).');
   return slug;
 }
 
+/** Server-rendered pages that work without JavaScript. */
 export function pageRoutes(deps: PageDeps): Router {
   const router = Router();
 
@@ -134,6 +134,7 @@ export function pageRoutes(deps: PageDeps): Router {
           currency: pick(queryString(req.query.currency), Object.keys(publication.currencies), publication.default_currency),
           articleUrl: articleFrom(publication, queryString(req.query.article)),
           amount: Number(queryString(req.query.amount)) || undefined,
+          reminderAsked: queryString(req.query.reminder) === 'asked',
         },
         await deps.goals.progressOf(publication),
       ),

@@ -42,6 +42,9 @@ const copySchema = z
   .strict();
 const copyPerLang = z.partialRecord(z.enum(LANG_KEYS), copySchema);
 
+/** "Remind me in a month". */
+export const DEFAULT_REMINDER_DAYS = 30;
+
 /** What the appeal says and how politely it asks; every field has a default. */
 export const widgetSettingsSchema = z
   .object({
@@ -80,6 +83,18 @@ export const widgetSettingsSchema = z
         z.object({ enabled: z.boolean().default(true), fraction: z.number().min(0.05).max(1).default(DEFAULT_MONTHLY_FRACTION) }).strict(),
       ])
       .default({ enabled: true, fraction: DEFAULT_MONTHLY_FRACTION }),
+    /**
+     * "Remind me later": under the appeal, a reader who is not ready leaves an address and is reminded once, after
+     * `after_days`. `true`/`false` is short for on/off.
+     */
+    reminder: z
+      .union([
+        z.boolean().transform((enabled) => ({ enabled, after_days: DEFAULT_REMINDER_DAYS })),
+        z
+          .object({ enabled: z.boolean().default(true), after_days: z.number().int().min(1).max(365).default(DEFAULT_REMINDER_DAYS) })
+          .strict(),
+      ])
+      .default({ enabled: true, after_days: DEFAULT_REMINDER_DAYS }),
     /** Button and focus colour, #rgb or #rrggbb. */
     accent: z
       .string()

@@ -30,6 +30,20 @@ export interface Funnel {
   conversion_rate: number | null;
 }
 
+/** "Remind me later" sign-ups made in the range, and what became of them. */
+export interface ReminderFunnel {
+  asked: number;
+  confirmed: number;
+  /** Reminders e-mailed on their due day. */
+  sent: number;
+  /** Reminded addresses that paid within 14 days of the reminder. */
+  converted: number;
+  unsubscribed: number;
+  confirm_rate: number | null;
+  /** converted / sent. */
+  conversion_rate: number | null;
+}
+
 export interface Summary {
   publication: string;
   time_zone: string;
@@ -49,6 +63,7 @@ export interface Summary {
   active_members: number;
   churned_members: number;
   funnel: Funnel;
+  reminders: ReminderFunnel;
 }
 
 export type Interval = 'day' | 'week' | 'month';

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import { addDays, type DateRange, daysBetween, nextMonth } from './report-query.schema.js';
+import { paidAfterReminder } from '../reminders/reminder.repository.js';
 import { donationConditions, endOf, LIVE_MEMBERSHIP, startOf, supporterConditions } from './report-conditions.repository.js';
 
 /** A publication's report scope: its id and the time zone its days are counted in. */
@@ -419,4 +420,27 @@ export async function listDonations(
     SELECT ${DONATION_COLUMNS} FROM payments p LEFT JOIN supporters s ON s.id = p.supporter_id
     WHERE ${sql.join(where, sql` AND `)} ORDER BY p.id DESC LIMIT ${page.limit}`.execute(db);
   return result.rows;
+}
+
+export interface ReminderFunnelRow {
+  asked: number;
+  confirmed: number;
+  sent: number;
+  converted: number;
+  unsubscribed: number;
+}
+
+/** "Remind me later" sign-ups made in the range: asked, confirmed, reminded, and converted (paid soon after). */
+export async function reminderFunnel(db: DbExecutor, scope: ReportScope, range: DateRange): Promise<ReminderFunnelRow> {
+  const result = await sql<ReminderFunnelRow>`
+    SELECT count(*)::int AS asked,
+      count(*) FILTER (WHERE r.confirmed_at IS NOT NULL)::int AS confirmed,
+      count(sent.id)::int AS sent,
+      count(*) FILTER (WHERE r.converted_at IS NOT NULL OR (sent.id IS NOT NULL AND ${paidAfterReminder('r', 'sent')}))::int AS converted,
+      count(*) FILTER (WHERE r.unsubscribed_at IS NOT NULL)::int AS unsubscribed
+    FROM reminders r
+    LEFT JOIN outbound_emails sent ON sent.reminder_id = r.id AND sent.kind = 'reminder' AND sent.status = 'sent'
+    WHERE r.publication_id = ${scope.publicationId}
+      AND r.created_at >= ${startOf(range.from, scope.timeZone)} AND r.created_at < ${endOf(range.to, scope.timeZone)}`.execute(db);
+  return result.rows[0] ?? { asked: 0, confirmed: 0, sent: 0, converted: 0, unsubscribed: 0 };
 }

@@ -38,13 +38,14 @@ const mrrOf = (twelfths: number): number => Math.round(twelfths / 12);
 export async function summary(ctx: ReportContext, query: { from?: string | undefined; to?: string | undefined }): Promise<Summary> {
   const range = rangeFor(ctx, query);
   const scope = scopeOf(ctx.publication);
-  const [totals, newSupporters, members, churned, funnel, feeCovers] = await Promise.all([
+  const [totals, newSupporters, members, churned, funnel, feeCovers, reminders] = await Promise.all([
     repo.paymentTotals(ctx.db, scope, range),
     repo.countNewSupporters(ctx.db, scope, range),
     repo.membersAtEndOf(ctx.db, scope, range.to),
     repo.countChurnedMembers(ctx.db, scope, range),
     repo.funnelTotals(ctx.db, scope, range),
     repo.feeCoverTotals(ctx.db, scope, range),
+    repo.reminderFunnel(ctx.db, scope, range),
   ]);
 
   const currencies: Record<string, CurrencySummary> = {};
@@ -113,6 +114,11 @@ export async function summary(ctx: ReportContext, query: { from?: string | undef
       checkout_rate: rate(funnel.checkouts, funnel.clicks),
       payment_rate: rate(funnel.paid, funnel.checkouts),
       conversion_rate: rate(funnel.paid, funnel.impressions),
+    },
+    reminders: {
+      ...reminders,
+      confirm_rate: rate(reminders.confirmed, reminders.asked),
+      conversion_rate: rate(reminders.converted, reminders.sent),
     },
   };
 }

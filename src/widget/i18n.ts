@@ -73,6 +73,11 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_yes: 'Yes, {monthly} monthly',
     upsell_no: 'No, give {amount} once',
     fee_cover: 'Add {amount} so all of my gift reaches the newsroom',
+    remind_offer: 'Not now? Remind me in a month',
+    remind_email: 'Your e-mail address',
+    remind_button: 'Remind me',
+    remind_invalid: 'Please enter your e-mail address.',
+    remind_sent: 'Check your inbox: confirm with the link we sent, and we will remind you once.',
   },
   it: {
     interval_legend: 'Come vuoi contribuire?',
@@ -110,6 +115,11 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_yes: 'Sì, {monthly} al mese',
     upsell_no: 'No, {amount} una volta',
     fee_cover: 'Aggiungo {amount} perché tutto il mio dono arrivi alla redazione',
+    remind_offer: 'Non ora? Ricordamelo tra un mese',
+    remind_email: 'Il tuo indirizzo e-mail',
+    remind_button: 'Ricordamelo',
+    remind_invalid: 'Inserisci il tuo indirizzo e-mail.',
+    remind_sent: 'Controlla la posta: conferma con il link che ti abbiamo inviato e te lo ricorderemo una volta.',
   },
   'sr-Latn': {
     interval_legend: 'Kako želite da podržite?',
@@ -147,6 +157,11 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_yes: 'Da, {monthly} mesečno',
     upsell_no: 'Ne, {amount} jednom',
     fee_cover: 'Dodajem {amount} da bi ceo moj prilog stigao do redakcije',
+    remind_offer: 'Ne sada? Podseti me za mesec dana',
+    remind_email: 'Vaša e-mail adresa',
+    remind_button: 'Podseti me',
+    remind_invalid: 'Unesite svoju e-mail adresu.',
+    remind_sent: 'Proverite poštu: potvrdite linkom koji smo poslali i podsetićemo vas jednom.',
   },
   'sr-Cyrl': {
     interval_legend: 'Како желите да подржите?',
@@ -184,6 +199,11 @@ export const WIDGET_STRINGS: Record<WidgetLang, WidgetStrings> = {
     upsell_yes: 'Да, {monthly} месечно',
     upsell_no: 'Не, {amount} једном',
     fee_cover: 'Додајем {amount} да би цео мој прилог стигао до редакције',
+    remind_offer: 'Не сада? Подсети ме за месец дана',
+    remind_email: 'Ваша е-мејл адреса',
+    remind_button: 'Подсети ме',
+    remind_invalid: 'Унесите своју е-мејл адресу.',
+    remind_sent: 'Проверите пошту: потврдите линком који смо послали и подсетићемо вас једном.',
   },
 };
 
@@ -216,6 +236,16 @@ export interface PageStrings {
   manage_open_intro: string;
   manage_link_invalid: string;
   manage_new_link: string;
+  /** "Remind me later" when the wait is not a month: `{days}`. */
+  remind_offer_days: string;
+  /** The pages a reminder's links open: confirmed, unsubscribe (a button: one-click mail programs POST), done, expired. */
+  reminder_title: string;
+  reminder_confirmed: string;
+  reminder_cancel: string;
+  reminder_unsubscribe_intro: string;
+  reminder_unsubscribe_button: string;
+  reminder_unsubscribed: string;
+  reminder_link_invalid: string;
   /** Shown to a browser that has not got the pass the paying browser got (a shared or logged thank-you link). */
   portal_other_browser: string;
   too_many_requests: string;
@@ -254,6 +284,14 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Open your membership of {name} at Stripe, our payment provider: change your card or amount, see your invoices, or cancel.',
     manage_link_invalid: 'This link has expired or has already been used.',
     manage_new_link: 'Ask for a new link',
+    remind_offer_days: 'Not now? Remind me in {days} days',
+    reminder_title: 'Your reminder from {name}',
+    reminder_confirmed: 'Thank you: we will remind you once, on {date}.',
+    reminder_cancel: 'Changed your mind? Cancel the reminder',
+    reminder_unsubscribe_intro: 'Stop reminders from {name} to {email}?',
+    reminder_unsubscribe_button: 'Unsubscribe',
+    reminder_unsubscribed: 'Done: you will get no more reminders from {name}.',
+    reminder_link_invalid: 'This link no longer works: the reminder was never confirmed, or its address has been deleted.',
   },
   it: {
     donate_title: 'Sostieni {name}',
@@ -286,6 +324,14 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Apri il tuo abbonamento a {name} su Stripe, il nostro fornitore di pagamenti: cambia carta o importo, vedi le ricevute o annulla.',
     manage_link_invalid: 'Questo link è scaduto o è già stato usato.',
     manage_new_link: 'Chiedi un nuovo link',
+    remind_offer_days: 'Non ora? Ricordamelo tra {days} giorni',
+    reminder_title: 'Il tuo promemoria di {name}',
+    reminder_confirmed: 'Grazie: te lo ricorderemo una sola volta, il {date}.',
+    reminder_cancel: 'Hai cambiato idea? Annulla il promemoria',
+    reminder_unsubscribe_intro: 'Non inviare più promemoria di {name} a {email}?',
+    reminder_unsubscribe_button: 'Annulla l’iscrizione',
+    reminder_unsubscribed: 'Fatto: non riceverai più promemoria da {name}.',
+    reminder_link_invalid: 'Questo link non funziona più: il promemoria non è mai stato confermato, o il suo indirizzo è stato cancellato.',
   },
   'sr-Latn': {
     donate_title: 'Podržite {name}',
@@ -318,6 +364,14 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Otvorite svoje članstvo u {name} kod Stripe-a, našeg platnog servisa: promenite karticu ili iznos, pogledajte račune ili otkažite.',
     manage_link_invalid: 'Ovaj link je istekao ili je već iskorišćen.',
     manage_new_link: 'Zatražite novi link',
+    remind_offer_days: 'Ne sada? Podseti me za {days} dana',
+    reminder_title: 'Vaš podsetnik od {name}',
+    reminder_confirmed: 'Hvala: podsetićemo vas jednom, {date}.',
+    reminder_cancel: 'Predomislili ste se? Otkažite podsetnik',
+    reminder_unsubscribe_intro: 'Da li da {name} više ne šalje podsetnike na {email}?',
+    reminder_unsubscribe_button: 'Odjavi me',
+    reminder_unsubscribed: 'Gotovo: više nećete dobijati podsetnike od {name}.',
+    reminder_link_invalid: 'Ovaj link više ne radi: podsetnik nikad nije potvrđen ili je njegova adresa obrisana.',
   },
   'sr-Cyrl': {
     donate_title: 'Подржите {name}',
@@ -350,6 +404,14 @@ export const PAGE_STRINGS: Record<WidgetLang, PageStrings> = {
       'Отворите своје чланство у {name} код Stripe-а, нашег платног сервиса: промените картицу или износ, погледајте рачуне или откажите.',
     manage_link_invalid: 'Овај линк је истекао или је већ искоришћен.',
     manage_new_link: 'Затражите нови линк',
+    remind_offer_days: 'Не сада? Подсети ме за {days} дана',
+    reminder_title: 'Ваш подсетник од {name}',
+    reminder_confirmed: 'Хвала: подсетићемо вас једном, {date}.',
+    reminder_cancel: 'Предомислили сте се? Откажите подсетник',
+    reminder_unsubscribe_intro: 'Да ли да {name} више не шаље подсетнике на {email}?',
+    reminder_unsubscribe_button: 'Одјави ме',
+    reminder_unsubscribed: 'Готово: више нећете добијати подсетнике од {name}.',
+    reminder_link_invalid: 'Овај линк више не ради: подсетник никад није потврђен или је његова адреса обрисана.',
   },
 };
 

@@ -45,6 +45,12 @@ export interface WidgetStrings {
   upsell_no: string;
   /** "Cover the fees" checkbox: `{amount}` is what it adds (with "/month" for a membership). */
   fee_cover: string;
+  /** "Remind me later": the offer (already saying when), the address field, its button, and the answer. */
+  remind_offer: string;
+  remind_email: string;
+  remind_button: string;
+  remind_invalid: string;
+  remind_sent: string;
 }
 
 export type GoalKind = 'amount' | 'members' | 'supporters';
@@ -119,4 +125,6 @@ export interface WidgetConfig {
   fee_cover: { percent: number; fixed: Partial<Record<string, number>>; default: boolean } | null;
   /** The goal meter, or null when the publication has no goal running today. */
   goal: WidgetGoal | null;
+  /** "Remind me later": where to sign up and after how many days; null when the publication does not offer it. */
+  reminder: { url: string; after_days: number } | null;
 }

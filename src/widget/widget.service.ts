@@ -3,12 +3,12 @@ import { HttpError } from '../http/http-error.js';
 import { articleUrlFor } from '../publications/article-url.js';
 import type { PublicationCache } from '../publications/publication-cache.js';
 import { currencyExponent } from '../money/currency.js';
-import type { WidgetSettings } from '../publications/publication.schema.js';
+import { DEFAULT_REMINDER_DAYS, type WidgetSettings } from '../publications/publication.schema.js';
 import type { GoalProgress } from '../goals/goal.service.js';
 import { feeCoverOf, goalOf, knownVariant, widgetSettingsOf } from '../publications/publication.service.js';
 import type { WidgetCounterBuffer } from './widget-counter-buffer.js';
 import type { WidgetEvent } from './widget-event.schema.js';
-import { DEFAULT_COPY, INTL_LOCALE, resolveLang, WIDGET_STRINGS } from './i18n.js';
+import { DEFAULT_COPY, fill, INTL_LOCALE, PAGE_STRINGS, resolveLang, WIDGET_STRINGS } from './i18n.js';
 import type { WidgetConfig, WidgetCopy, WidgetCurrency, WidgetGoal, WidgetLang, WidgetStrings } from './widget-config.js';
 
 /** The language to speak: the one asked for when we have it, else the publication's default, else English. */
@@ -36,9 +36,17 @@ export function widgetGoal(
   };
 }
 
-/** The UI strings in one language, with the publication's overrides. */
+/**
+ * The UI strings in one language, with the publication's overrides. The reminder offer says when: "in a month" by
+ * default, "in 14 days" for a publication that waits another number of days (unless it words the offer itself).
+ */
 export function widgetStrings(publication: PublicationRow, lang: WidgetLang): WidgetStrings {
-  return { ...WIDGET_STRINGS[lang], ...(widgetSettingsOf(publication).strings[lang] as Partial<WidgetStrings> | undefined) };
+  const settings = widgetSettingsOf(publication);
+  const own = settings.strings[lang] as Partial<WidgetStrings> | undefined;
+  const days = settings.reminder.after_days;
+  const remind_offer =
+    days === DEFAULT_REMINDER_DAYS ? WIDGET_STRINGS[lang].remind_offer : fill(PAGE_STRINGS[lang].remind_offer_days, { days: String(days) });
+  return { ...WIDGET_STRINGS[lang], remind_offer, ...own };
 }
 
 /** Everything the widget needs in one small, cacheable answer. */
@@ -78,6 +86,7 @@ export function buildWidgetConfig(
         : null,
     fee_cover: feeCoverOf(publication),
     goal: widgetGoal(publication, goal, strings, lang),
+    reminder: settings.reminder.enabled ? { url: `${publicUrl}/api/reminders`, after_days: settings.reminder.after_days } : null,
   };
 }
 

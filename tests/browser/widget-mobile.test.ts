@@ -32,8 +32,8 @@ function layoutProblems(host: ReturnType<typeof widget>): Promise<string[]> {
     for (const el of root.querySelectorAll('label, button, legend, .g p, h2, h3, .f input')) {
       const box = el.getBoundingClientRect();
       if (box.left < card.left - 0.5 || box.right > card.right + 0.5) problems.push(`${name(el)} sticks out of the card`);
-      // Headings, the meter's texts and the fee-cover sentence may wrap as text does.
-      if (el.tagName === 'H2' || el.matches('.g p, .f')) continue;
+      // Headings, the meter's texts, the fee-cover sentence and the reminder's text link may wrap as text does.
+      if (el.tagName === 'H2' || el.matches('.g p, .f, .lk')) continue;
       const walker = (globalThis as any).document.createTreeWalker(el, 4 /* text */);
       const tops: number[] = [];
       for (let text = walker.nextNode(); text; text = walker.nextNode()) {
@@ -66,8 +66,13 @@ describe('on a phone', () => {
         await host.getByRole('checkbox').waitFor();
         expect({ width, lang, colorScheme, problems: await layoutProblems(host) }).toEqual({ width, lang, colorScheme, problems: [] });
         if (width === 360) await host.screenshot({ path: `${ARTIFACTS}/phone-360-${lang}-${colorScheme}.png` });
+        // "Remind me later" opened: the e-mail field and its button side by side or stacked, never squeezed.
+        await host.locator('button.lk').click();
+        await host.locator('input[type=email]').waitFor();
+        const reminder = { width, lang, colorScheme, reminder: true };
+        expect({ ...reminder, problems: await layoutProblems(host) }).toEqual({ ...reminder, problems: [] });
         // The "make it monthly" offer after a one-off Donate (€10: nothing is sent before the reader answers).
-        await host.locator('button[type=submit]').click();
+        await host.locator('button[type=submit]').first().click();
         await host.getByRole('group').waitFor();
         const offer = { width, lang, colorScheme, offer: true };
         expect({ ...offer, problems: await layoutProblems(host) }).toEqual({ ...offer, problems: [] });

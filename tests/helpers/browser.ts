@@ -461,6 +461,7 @@ export function configFixture(base: string, overrides: Partial<WidgetConfig> = {
     upsell: { fraction: 1 / 3 },
     fee_cover: null,
     goal: null,
+    reminder: null,
     ...overrides,
   };
 }

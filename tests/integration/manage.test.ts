@@ -7,39 +7,22 @@
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmailSender, type EmailSender } from '../../src/email/email-sender.js';
-import { smtpTransport } from '../../src/email/mail-transport.js';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
 import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
 import { eraseSupporterByEmail } from '../../src/supporters/supporter-privacy.service.js';
-import { createLogger } from '../../src/logger.js';
 import { resetData } from '../helpers/reset-data.js';
-import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
+import { startSmtpServer, testSenders, type TestSmtp } from '../helpers/smtp.js';
 import { checkoutSession, invoice, stripeEvent, subscription } from '../helpers/stripe-objects.js';
 import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from '../helpers/test-app.js';
 import { deliver } from '../helpers/webhook-delivery.js';
 
 let t: TestApp;
 let smtp: TestSmtp;
-const senders: EmailSender[] = [];
 /** How far the tests have moved the clock ahead of real time. */
 let ahead = 0;
 const clock = () => new Date(Date.now() + ahead);
 
-function sender() {
-  const created = createEmailSender({
-    db: t.database.db,
-    transport: smtpTransport(smtp.url),
-    logger: createLogger('silent'),
-    from: 'favour <no-reply@favour.test>',
-    publicUrl: TEST_PUBLIC_URL,
-    now: clock,
-    pollMs: 0,
-    pauseMs: 0,
-  });
-  senders.push(created);
-  return created;
-}
+const { sender, stopAll } = testSenders(() => ({ db: t.database.db, smtp, now: clock, publicUrl: TEST_PUBLIC_URL }));
 
 beforeAll(async () => {
   nock.disableNetConnect();
@@ -57,7 +40,7 @@ beforeEach(() => {
   ahead = 0;
 });
 afterEach(async () => {
-  for (const s of senders.splice(0)) await s.stop();
+  await stopAll();
   nock.cleanAll();
   await resetData(t.database.db);
 });

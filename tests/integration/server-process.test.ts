@@ -1,51 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
-import { signPayload } from '../helpers/webhook-delivery.js';
+import { exited, freePort, postWebhook, startServer, waitFor } from '../helpers/server-process.js';
 import { openDatabase } from '../../src/db/create-database.js';
 
 // Runs the real server (src/server.ts) as a separate process, the way `npm start` does.
 const dataDir = mkdtempSync(path.join(tmpdir(), 'favour-server-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function startServer(port: number, env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  return { child, output: () => output };
-}
-
-async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('the server process', () => {
   it('starts on the embedded database with a demo publication, serves webhooks, and stops cleanly on SIGTERM without losing acknowledged events', async () => {
@@ -68,12 +31,7 @@ describe('the server process', () => {
         checkoutSession({ id: `cs_proc_${i}`, publication: 'demo', article_url: `http://localhost:${port}/a`, email: `p${i}@example.com` }),
         { id: `evt_proc_${i}` },
       );
-      const payload = JSON.stringify(event);
-      return fetch(`${base}/webhooks/stripe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, { secret }) },
-        body: payload,
-      }).then(
+      return postWebhook(base, event, secret).then(
         (r) => (r.status === 200 ? event.id : null),
         () => null,
       );

@@ -133,6 +133,7 @@ describe('GET /api/widget/:publication', () => {
         frequency_cap: { views: 2, days: 7 },
         supporter_days: 30,
         upsell: { enabled: true, fraction: 1 / 3 },
+        reminder: { enabled: true, after_days: 30 },
         accent: '#aa2200',
       },
     });

@@ -5,7 +5,7 @@ import { ApiError, createApi, isUnauthorized, type Api } from './api.js';
 import { LineChart, type LineSeries } from './charts.js';
 import { byId, h } from './dom.js';
 import { formatDayRange } from './format.js';
-import { renderFunnel, renderGoal, renderOverview } from './overview.js';
+import { renderFunnel, renderGoal, renderOverview, renderReminderFunnel } from './overview.js';
 import type { GoalProgress } from '../../goals/goal.service.js';
 import { intervalFor, PRESETS, presetOf, presetRange, rangeProblem, type Preset, type Range } from './range.js';
 import { setPanelState } from './status.js';
@@ -126,7 +126,16 @@ function signOut(message?: string): void {
   storage.set(null);
   supporters.clear();
   // Nothing of the publication's stays on the page.
-  for (const id of ['totals', 'currency-cards', 'funnel-steps', 'funnel-note', 'articles-table', 'variants-table', 'range-summary'])
+  for (const id of [
+    'totals',
+    'currency-cards',
+    'funnel-steps',
+    'funnel-note',
+    'reminder-funnel',
+    'articles-table',
+    'variants-table',
+    'range-summary',
+  ])
     byId(id).replaceChildren();
   for (const name of Object.keys(charts) as (keyof typeof charts)[]) {
     charts[name]?.destroy();
@@ -218,7 +227,7 @@ function loadReports(): Promise<unknown> {
   const current = () => generation === state.generation;
   return Promise.all([
     panelLoad(
-      ['overview', 'funnel'],
+      ['overview', 'funnel', 'reminders'],
       current,
       () =>
         Promise.all([api.get<Summary>('/api/reports/summary', { ...range }), api.get<{ goal: GoalProgress | null }>('/api/reports/goal')]),
@@ -226,6 +235,7 @@ function loadReports(): Promise<unknown> {
         renderGoal(goal, locale);
         renderOverview(summary, locale);
         renderFunnel(summary, locale);
+        renderReminderFunnel(summary, locale);
       },
       again,
     ),

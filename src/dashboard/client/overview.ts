@@ -123,6 +123,23 @@ export function renderFunnel(summary: Summary, locale: string | undefined): void
   );
 }
 
+/** "Remind me later": sign-ups in the range, then confirmed, reminded, and paid within 14 days of the reminder. */
+export function renderReminderFunnel(summary: Summary, locale: string | undefined): void {
+  const r = summary.reminders;
+  const count = (metric: 'asked' | 'confirmed' | 'sent' | 'converted', label: string) => [
+    countEl({ metric: `reminders_${metric}`, value: r[metric], tag: 'strong' }, locale),
+    ` ${label}`,
+  ];
+  byId('reminder-funnel').replaceChildren(
+    ...count('asked', 'asked, '),
+    ...count('confirmed', 'confirmed, '),
+    ...count('sent', 'reminded, '),
+    ...count('converted', 'gave within 14 days of the reminder ('),
+    rateEl({ metric: 'reminders_conversion_rate', value: r.conversion_rate }, locale),
+    ' of those reminded).',
+  );
+}
+
 /** The goal meter as readers see it (GET /api/reports/goal), or nothing when no goal is running. */
 export function renderGoal(goal: GoalProgress | null, locale: string | undefined): void {
   const box = byId('goal');

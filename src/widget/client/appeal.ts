@@ -4,6 +4,7 @@ import { sendBeacon } from './beacons.js';
 import { type CheckoutRequest, startCheckout } from './checkout.js';
 import { type Child, element, fillTemplate } from './dom.js';
 import { renderGoal } from './goal.js';
+import { renderReminder } from './reminder.js';
 import { formatMinor, toMinor } from './money.js';
 import { articleUrl } from './polite.js';
 import { loadMemory, saveMemory } from './state.js';
@@ -136,6 +137,7 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
   window.addEventListener('pageshow', (event) => event.persisted && ready(strings.secure_note));
 
   const form = element('form', { novalidate: '' });
+  const [remindOffer, remindBox] = config.reminder ? renderReminder(config, config.reminder) : [];
   const checkout = async (request: Omit<CheckoutRequest, 'currency' | 'article_url' | 'variant'>) => {
     ready(strings.loading);
     busy = true;
@@ -207,7 +209,7 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
         ),
       element('fieldset', null, element('legend', null, strings.amount_legend), amountOptions, error),
       rate && cover,
-      element('div', { class: 'r' }, donate),
+      element('div', { class: 'r' }, donate, remindOffer),
       status,
     ].filter(Boolean) as Node[]),
   );
@@ -218,5 +220,6 @@ export function renderAppeal({ config, copy, variant, attribute, note }: AppealO
     element('p', null, copy.body),
     config.goal && renderGoal(config, config.goal),
     form,
+    remindBox,
   ];
 }
