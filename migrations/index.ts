@@ -18,6 +18,7 @@ import * as feeCover from './2026-12-07T0900-fee-cover.js';
 import * as emailOutbox from './2026-12-07T1000-email-outbox.js';
 import * as manageLinks from './2026-12-07T1100-manage-links.js';
 import * as reminders from './2026-12-07T1200-reminders.js';
+import * as outboundWebhooks from './2026-12-07T1300-outbound-webhooks.js';
 
 /** Every migration, in order. Listed statically so the same code runs from TypeScript and from dist/. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T1000-email-outbox': emailOutbox,
   '2026-12-07T1100-manage-links': manageLinks,
   '2026-12-07T1200-reminders': reminders,
+  '2026-12-07T1300-outbound-webhooks': outboundWebhooks,
 };

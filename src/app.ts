@@ -29,6 +29,9 @@ import { firstOf, type NodeHandler } from './http/node-handler.js';
 import { dashboardBundleDir } from './dashboard/dashboard-paths.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { reportRoutes } from './reports/report.routes.js';
+import { targetPolicyOf } from './outbound-webhooks/safe-target.js';
+import { createWebhookEndpointService } from './outbound-webhooks/webhook-endpoint.service.js';
+import { webhookRoutes } from './outbound-webhooks/webhook.routes.js';
 import { createStripeWebhookHandler } from './webhooks/stripe-webhook.handler.js';
 import { createWebhookApplier, type WebhookApplier } from './webhooks/webhook-applier.js';
 import { createGoalTracker } from './goals/goal.service.js';
@@ -54,7 +57,8 @@ export interface AppDeps {
   stripe: Stripe | undefined;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> & Partial<Pick<Config, 'trustProxy' | 'metricsToken' | 'stripeSecretKey'>>;
+  config: Pick<Config, 'publicUrl' | 'stripeWebhookSecret'> &
+    Partial<Pick<Config, 'trustProxy' | 'metricsToken' | 'stripeSecretKey' | 'webhooksAllowPrivate' | 'nodeEnv'>>;
   /** Applies stored Stripe events (default: one made here, polling every second; server.ts passes its own). */
   webhookApplier?: WebhookApplier;
   /** Publications in memory for the article-page paths (default: reloaded at most a minute after a change). */
@@ -143,6 +147,12 @@ export function createApp(deps: AppDeps): Express {
   const reminders = createReminderService({ db, logger, perAddress: rateLimits.manageLinksPerAddress, now });
   app.use(reminderRoutes({ publications, reminders, cors: publicationCors(publications), pagesRateLimit: rateLimits.pagesPerIp }));
   app.use(reportRoutes({ db, now, pgPool: deps.pgPool }));
+  const webhookEndpoints = createWebhookEndpointService({
+    db,
+    now,
+    policy: targetPolicyOf({ webhooksAllowPrivate: config.webhooksAllowPrivate ?? false, nodeEnv: config.nodeEnv ?? 'development' }),
+  });
+  app.use(webhookRoutes({ db, now, endpoints: webhookEndpoints }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -92,6 +92,12 @@ const envSchema = z.object({
       )
       .default('favour <no-reply@localhost>'),
   ),
+  WEBHOOKS_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(['true', 'false'], 'must be true or false').default('false')),
+  // Longer than an attempt may take (10 s), or a delivery still in flight could be taken again.
+  WEBHOOKS_LEASE_SECONDS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int().min(12, 'must be at least 12 (an attempt may take 10 s)').max(3600).default(60),
+  ),
   EMAIL_LEASE_SECONDS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3600).default(120)),
 });
 
@@ -149,6 +155,10 @@ export interface Config {
    * an instance killed mid-send leaves its messages to be sent this long after.
    */
   emailLeaseSeconds: number;
+  /** Outbound webhooks may go to private, loopback and link-local addresses, and over http in production (WEBHOOKS_ALLOW_PRIVATE). */
+  webhooksAllowPrivate: boolean;
+  /** How long an instance holds an outbound webhook it is delivering before another may retry it (WEBHOOKS_LEASE_SECONDS). */
+  webhooksLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -207,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM.trim(),
     emailLeaseSeconds: e.EMAIL_LEASE_SECONDS,
+    webhooksAllowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === 'true',
+    webhooksLeaseSeconds: e.WEBHOOKS_LEASE_SECONDS,
   });
 }
 

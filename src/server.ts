@@ -25,6 +25,9 @@ import { countEmails } from './email/email-outbox.repository.js';
 import { createEmailSender } from './email/email-sender.js';
 import { fileTransport, smtpTransport } from './email/mail-transport.js';
 import { schedulePeriodic } from './ops/periodic-job.js';
+import { countDeliveries, deleteOldMessages } from './outbound-webhooks/webhook-delivery.repository.js';
+import { createWebhookDeliverer } from './outbound-webhooks/webhook-deliverer.js';
+import { targetPolicyOf } from './outbound-webhooks/safe-target.js';
 import { expireUnconfirmedReminders } from './reminders/reminder.repository.js';
 
 /** The server's steps, in order; each is a small function below. */
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     database.poolStats,
     () => countInbox(database.db),
     () => countEmails(database.db),
+    () => countDeliveries(database.db),
   );
   const background = await startBackgroundWork(config, database, metrics, logger);
   const rateLimitStore = await openRateLimitStore(config, database, logger);
@@ -130,22 +134,34 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
     config.smtpUrl ? 'e-mails go out through SMTP' : 'SMTP_URL is not set: e-mails are written as .eml files',
   );
   emails.wake(); // messages queued before a restart
-  // Sign-ups for a reminder that nobody confirmed lose their address after a week; checked hourly.
-  const stopExpiringReminders = schedulePeriodic({
+  // Publishers' webhooks: on their own loop and connections' time, so a slow endpoint delays nothing else.
+  const outboundWebhooks = createWebhookDeliverer({
+    db: database.db,
+    logger,
+    policy: targetPolicyOf(config),
+    leaseSeconds: config.webhooksLeaseSeconds,
+    onAttempt: (outcome) =>
+      metrics.outboundWebhookDuration.observe({ outcome: outcome.error === null ? 'delivered' : 'failed' }, outcome.durationMs / 1000),
+  });
+  outboundWebhooks.wake();
+  // Hourly: sign-ups for a reminder that nobody confirmed lose their address after a week; webhook messages go after 30 days.
+  const stopHousekeeping = schedulePeriodic({
     firstAfterMs: 60_000,
     intervalSeconds: 3600,
     run: async () => {
       const expired = await expireUnconfirmedReminders(database.db, new Date());
       if (expired > 0) logger.info({ expired }, 'unconfirmed reminder sign-ups deleted');
+      const forgotten = await deleteOldMessages(database.db, new Date());
+      if (forgotten > 0) logger.info({ forgotten }, 'outbound webhook messages past their retention deleted');
     },
-    onError: (err) => logger.warn({ err }, 'could not delete unconfirmed reminder sign-ups; will retry'),
+    onError: (err) => logger.warn({ err }, 'hourly housekeeping failed; will retry'),
   });
   return {
     applier,
     publications,
     widgetCounters,
     async stop() {
-      stopExpiringReminders();
+      stopHousekeeping();
       await stopListening();
       await stopWatchingPublications();
       // Beacon counts held in memory are written before the database closes: exact across a restart.
@@ -153,6 +169,7 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
       // The batch under way commits or rolls back; anything still pending is applied after the restart.
       await applier.stop();
       await emails.stop();
+      await outboundWebhooks.stop();
     },
   };
 }

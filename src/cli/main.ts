@@ -10,6 +10,7 @@ import { reconcileCommand } from './reconcile.commands.js';
 import { rollupsCommands } from './rollups.commands.js';
 import { stripeCommands } from './stripe.commands.js';
 import { supporterCommands } from './supporter.commands.js';
+import { webhookCommands } from './webhook.commands.js';
 import { openCliDatabase } from './cli-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
@@ -39,6 +40,7 @@ export function buildCli(
   program.addCommand(eventsCommands(io));
   program.addCommand(rollupsCommands(io));
   program.addCommand(stripeCommands(io));
+  program.addCommand(webhookCommands(io));
   return program;
 }
 

@@ -3,6 +3,7 @@ import type { ApiKeyTable } from './tables/api-key.table.js';
 import type { CheckoutSessionTable } from './tables/checkout-session.table.js';
 import type { MembershipStatusChangeTable, MembershipTable } from './tables/membership.table.js';
 import type { ReminderTable } from './tables/reminder.table.js';
+import type { WebhookDeliveryTable, WebhookEndpointTable, WebhookMessageTable } from './tables/webhook-endpoint.table.js';
 import type { ManageLinkTable } from './tables/manage-link.table.js';
 import type { OutboundEmailTable } from './tables/outbound-email.table.js';
 import type { PaymentTable } from './tables/payment.table.js';
@@ -46,6 +47,9 @@ export interface Database {
   outbound_emails: OutboundEmailTable;
   manage_links: ManageLinkTable;
   reminders: ReminderTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_messages: WebhookMessageTable;
+  webhook_deliveries: WebhookDeliveryTable;
   api_keys: ApiKeyTable;
   payment_daily_totals: PaymentDailyTotalsTable;
   article_daily_totals: ArticleDailyTotalsTable;

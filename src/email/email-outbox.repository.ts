@@ -91,33 +91,42 @@ export async function claimDueEmails(db: DbExecutor, now: Date, limit: number, l
   return result.rows;
 }
 
+/**
+ * Each outcome is recorded only for the claim it belongs to: a sender that outlived its lease cannot overwrite what the
+ * sender that took the message over recorded.
+ */
+type Claim = Pick<DueEmail, 'id' | 'attempts'>;
+
 /** Sent: the token a message carried (a reminder's) is forgotten with it. */
-export async function markEmailSent(db: DbExecutor, id: number, messageId: string, now: Date): Promise<void> {
+export async function markEmailSent(db: DbExecutor, claim: Claim, messageId: string, now: Date): Promise<void> {
   await db
     .updateTable('outbound_emails')
     .set({ status: 'sent', sent_at: now, message_id: messageId, last_error: null, data: sql<string>`data - 'token'` })
-    .where('id', '=', id)
+    .where('id', '=', claim.id)
+    .where('attempts', '=', claim.attempts)
     .execute();
 }
 
 /** Not sent and never will be (the supporter was erased, the payment is gone): kept with the reason. */
-export async function markEmailSkipped(db: DbExecutor, id: number, reason: string): Promise<void> {
+export async function markEmailSkipped(db: DbExecutor, claim: Claim, reason: string): Promise<void> {
   await db
     .updateTable('outbound_emails')
     .set({ status: 'skipped', last_error: reason, data: sql<string>`data - 'token'` })
-    .where('id', '=', id)
+    .where('id', '=', claim.id)
+    .where('attempts', '=', claim.attempts)
     .execute();
 }
 
 export async function markEmailAttemptFailed(
   db: DbExecutor,
-  id: number,
+  claim: Claim,
   failure: { error: string; nextAttemptAt: Date; givenUp: boolean },
 ): Promise<void> {
   await db
     .updateTable('outbound_emails')
     .set({ last_error: failure.error, next_attempt_at: failure.nextAttemptAt, ...(failure.givenUp ? { status: 'failed' } : {}) })
-    .where('id', '=', id)
+    .where('id', '=', claim.id)
+    .where('attempts', '=', claim.attempts)
     .execute();
 }
 

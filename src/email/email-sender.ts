@@ -59,7 +59,7 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       ? await composeEmail({ db, publication, publicUrl: options.publicUrl, now: now() }, due)
       : 'publication gone';
     if (typeof composed === 'string') {
-      await markEmailSkipped(db, due.id, composed);
+      await markEmailSkipped(db, due, composed);
       logger.info({ email_id: due.id, kind: due.kind, reason: composed }, 'e-mail skipped');
       return;
     }
@@ -77,7 +77,7 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
     } catch (err) {
       const error = String(err instanceof Error ? err.message : err).slice(0, 500);
       const minutes = retryDelayMinutes(due.attempts);
-      await markEmailAttemptFailed(db, due.id, {
+      await markEmailAttemptFailed(db, due, {
         error,
         givenUp: minutes === undefined,
         nextAttemptAt: new Date(now().getTime() + (minutes ?? 0) * 60_000),
@@ -88,7 +88,7 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       );
       return;
     }
-    await markEmailSent(db, due.id, message.messageId, now());
+    await markEmailSent(db, due, message.messageId, now());
     logger.info({ email_id: due.id, kind: due.kind, to: maskAddress(composed.to), via: transport.describe() }, 'e-mail sent');
   }
 

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'fee_cover_not_offered'
   | 'reminders_not_offered'
   | 'invalid_email'
+  | 'unsafe_webhook_url'
+  | 'unknown_event_type'
   | 'invalid_article_url'
   | 'payments_not_configured'
   | 'rate_limited'

@@ -8,6 +8,8 @@ export interface Metrics {
   /** Seconds from a Stripe event's acknowledgement to its application. */
   webhookApplyLag: Histogram;
   checkoutSessions: Counter<'publication' | 'interval'>;
+  /** Seconds an outbound webhook attempt took, by outcome (delivered, failed). */
+  outboundWebhookDuration: Histogram<'outcome'>;
 }
 
 /** Counts read from the webhook inbox at each scrape. */
@@ -19,6 +21,7 @@ export function createMetrics(
   poolStats: () => PoolStats,
   inboxCounts?: InboxCountsSource,
   emailCounts?: () => Promise<{ pending: number; failed: number }>,
+  outboundWebhookCounts?: () => Promise<{ pending: number; failed: number; disabled_endpoints: number }>,
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -96,5 +99,27 @@ export function createMetrics(
       },
     });
   }
-  return { registry, httpDuration, webhookEvents, webhookApplyLag, checkoutSessions };
+  if (outboundWebhookCounts) {
+    const outbound = (name: string, help: string, pick: 'pending' | 'failed' | 'disabled_endpoints') =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          const counts = await outboundWebhookCounts().catch(() => undefined);
+          if (counts) this.set(counts[pick]);
+        },
+      });
+    outbound('favour_outbound_webhooks_pending', "Deliveries to publishers' webhook endpoints waiting to go out", 'pending');
+    outbound('favour_outbound_webhooks_failed', "Deliveries to publishers' webhook endpoints given up after retries", 'failed');
+    outbound('favour_outbound_webhook_endpoints_disabled', 'Webhook endpoints disabled after failing for 5 days', 'disabled_endpoints');
+  }
+  const outboundWebhookDuration = new Histogram({
+    name: 'favour_outbound_webhook_delivery_seconds',
+    help: "Seconds an attempt to deliver to a publisher's webhook endpoint took, by outcome",
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return { registry, httpDuration, webhookEvents, webhookApplyLag, checkoutSessions, outboundWebhookDuration };
 }

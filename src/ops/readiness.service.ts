@@ -4,6 +4,7 @@ import { migrationsAreCurrent } from '../db/migrate.js';
 import { databaseAnswers } from '../db/transaction-control.js';
 import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
 import { countInbox } from '../webhooks/event-inbox.repository.js';
+import { countDeliveries } from '../outbound-webhooks/webhook-delivery.repository.js';
 
 /** GET /readyz: statuses only, since anyone can ask; the reasons go to the log. */
 export async function checkReadiness(db: Db, logger: Logger) {
@@ -19,6 +20,7 @@ export async function checkReadiness(db: Db, logger: Logger) {
   // Details only: a late reconciliation does not make the instance unready.
   const reconcile = ready ? await lastReconcileRuns(db).catch(() => undefined) : undefined;
   const inbox = ready ? await countInbox(db).catch(() => undefined) : undefined;
+  const outbound = ready ? await countDeliveries(db).catch(() => undefined) : undefined;
   const lastRun = reconcile?.lastRun;
   const runStatus = !lastRun ? undefined : lastRun.error !== null ? 'failed' : lastRun.finished_at ? 'succeeded' : 'running';
   return {
@@ -37,6 +39,8 @@ export async function checkReadiness(db: Db, logger: Logger) {
           livemode_mismatch: inbox.held.livemode_mismatch,
         }
       : null,
+    // Publishers' endpoints: a disabled one is for its publisher to mend, not a reason to be unready.
+    outbound_webhooks: outbound ?? null,
     reconcile: {
       last_success_at: reconcile?.lastSuccess?.finished_at ?? null,
       last_run: lastRun

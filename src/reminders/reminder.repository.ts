@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
 import { queueEmail } from '../email/email-outbox.repository.js';
+import { scrubRemindersFromMessages } from '../outbound-webhooks/webhook-delivery.repository.js';
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => randomBytes(32).toString('base64url');
@@ -177,6 +178,11 @@ export async function eraseReminders(db: DbExecutor, publicationId: number, emai
     .where('email', '=', email)
     .returning('id')
     .execute();
+  await scrubRemindersFromMessages(
+    db,
+    publicationId,
+    erased.map((r) => r.id),
+  );
   if (erased.length > 0) {
     await db
       .deleteFrom('outbound_emails')

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
+import { scrubSupporterFromMessages } from '../outbound-webhooks/webhook-delivery.repository.js';
 
 export async function findSupporterByEmail(db: DbExecutor, publicationId: number, email: string) {
   return db.selectFrom('supporters').selectAll().where('publication_id', '=', publicationId).where('email', '=', email).executeTakeFirst();
@@ -72,6 +73,12 @@ export async function eraseSupporter(db: DbExecutor, supporterId: number, now: D
   await db.deleteFrom('stripe_customers').where('supporter_id', '=', supporterId).execute();
   // Links to manage the membership name the Stripe customer: none may open the portal after an erasure.
   await db.deleteFrom('manage_links').where('supporter_id', '=', supporterId).execute();
+  const { publication_id: publicationId } = await db
+    .selectFrom('supporters')
+    .select('publication_id')
+    .where('id', '=', supporterId)
+    .executeTakeFirstOrThrow();
+  await scrubSupporterFromMessages(db, publicationId, supporterId);
   await db
     .updateTable('supporters')
     .set({ email: sql<string>`'erased-' || id::text`, name: null, erased_at: now, updated_at: now })

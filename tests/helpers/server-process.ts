@@ -1,7 +1,10 @@
 // The real server (src/server.ts) as a separate process, the way `npm start` runs it, for tests about the process
 // itself: start-up, signals, a crash. It uses its own embedded database (DATABASE_URL '') unless `env` says otherwise.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type Stripe from 'stripe';
 import { signPayload } from './webhook-delivery.js';
 
@@ -67,3 +70,51 @@ export function postWebhook(base: string, event: Stripe.Event, secret: string): 
     body: payload,
   });
 }
+
+/** Real servers on one temporary DATA_DIR, each on a fresh port and awaited at /readyz; `cleanUp` kills any still running. */
+export function serversOnOneDataDir(prefix: string, env: () => Record<string, string>) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const servers: ServerProcess[] = [];
+  return {
+    dataDir,
+    async start(): Promise<{ server: ServerProcess; base: string }> {
+      const port = await freePort();
+      const server = startServer(port, { DATA_DIR: dataDir, DEMO_SEED_SUPPORTERS: '0', ...env() });
+      servers.push(server);
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(`${base}/readyz`, 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}; its output:\n${server.output()}`);
+      });
+      return { server, base };
+    },
+    /** Children first: a connection still held open would keep a test's own server closing for 30 s. */
+    async killAll(): Promise<void> {
+      for (const server of servers) await killHard(server.child);
+    },
+    removeDataDir: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** `promise`, or a failure naming `what` after `ms`. */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `condition` every 50 ms until it holds, or fails naming `what` after `ms`. */
+export async function until(ms: number, what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

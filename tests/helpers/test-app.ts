@@ -6,6 +6,8 @@ import { createPublicationCache, PUBLICATIONS_CHANNEL } from '../../src/publicat
 import { countInbox } from '../../src/webhooks/event-inbox.repository.js';
 import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { createLogger } from '../../src/logger.js';
+import { countEmails } from '../../src/email/email-outbox.repository.js';
+import { countDeliveries } from '../../src/outbound-webhooks/webhook-delivery.repository.js';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
 import { insertPublication } from '../../src/publications/publication.repository.js';
 import { demoPublicationInput, validatePublication } from '../../src/publications/publication.service.js';
@@ -45,6 +47,8 @@ export async function createTestApp(
     metricsToken?: string;
     /** STRIPE_SECRET_KEY as configured (default: the test-mode key of the test client): it sets the mode events must be in. */
     stripeSecretKey?: string;
+    /** WEBHOOKS_ALLOW_PRIVATE: outbound webhooks may go to 127.0.0.1. */
+    webhooksAllowPrivate?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -58,7 +62,12 @@ export async function createTestApp(
     },
   });
   const logger = createLogger('info', sink);
-  const metrics = createMetrics(database.poolStats, () => countInbox(database.db));
+  const metrics = createMetrics(
+    database.poolStats,
+    () => countInbox(database.db),
+    () => countEmails(database.db),
+    () => countDeliveries(database.db),
+  );
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createTestStripe());
   const publications = createPublicationCache(database.db);
   const stopWatching = await database.listen(PUBLICATIONS_CHANNEL, publications.invalidate);
@@ -77,6 +86,7 @@ export async function createTestApp(
       stripeWebhookSecret: options.webhookSecret === null ? undefined : (options.webhookSecret ?? TEST_WEBHOOK_SECRET),
       metricsToken: options.metricsToken,
       stripeSecretKey: options.stripeSecretKey ?? (stripe ? TEST_STRIPE_KEY : undefined),
+      webhooksAllowPrivate: options.webhooksAllowPrivate ?? false,
     },
   });
   return {

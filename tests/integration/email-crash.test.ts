@@ -4,70 +4,30 @@
  * embedded database the message goes out exactly once, with the Message-ID of the first attempt, once the short lease
  * (EMAIL_LEASE_SECONDS=2) of the dead instance has run out — and a redelivered webhook does not send it again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/create-database.js';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
-import { exited, freePort, killHard, postWebhook, type ServerProcess, startServer, waitFor } from '../helpers/server-process.js';
+import { exited, killHard, postWebhook, serversOnOneDataDir, sleep, until, within } from '../helpers/server-process.js';
 import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
 
 const SECRET = 'whsec_email_crash_test';
-const dataDir = mkdtempSync(path.join(tmpdir(), 'favour-email-crash-'));
-const servers: ServerProcess[] = [];
 let smtp: TestSmtp;
+const servers = serversOnOneDataDir('favour-email-crash-', () => ({
+  STRIPE_WEBHOOK_SECRET: SECRET,
+  SMTP_URL: smtp.url,
+  EMAIL_LEASE_SECONDS: '2',
+}));
+const start = servers.start;
+const dataDir = servers.dataDir;
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
 });
 afterAll(async () => {
-  // Children first: a connection still held open would keep the SMTP server closing for 30 s.
-  for (const server of servers) await killHard(server.child);
+  await servers.killAll();
   await smtp?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  servers.removeDataDir();
 });
-
-/** The server on the shared DATA_DIR and a fresh port, once it answers /readyz. */
-async function start(): Promise<{ server: ServerProcess; base: string }> {
-  const port = await freePort();
-  const server = startServer(port, {
-    DATA_DIR: dataDir,
-    STRIPE_WEBHOOK_SECRET: SECRET,
-    DEMO_SEED_SUPPORTERS: '0',
-    SMTP_URL: smtp.url,
-    EMAIL_LEASE_SECONDS: '2',
-  });
-  servers.push(server);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/readyz`, 20_000).catch((err: Error) => {
-    throw new Error(`${err.message}; its output:\n${server.output()}`);
-  });
-  return { server, base };
-}
-
-/** `promise`, or a failure naming `what` after `ms`. */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function until(ms: number, what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('an e-mail whose sender is killed mid-send', () => {
   it('is sent exactly once after a restart, with the same Message-ID', async () => {
