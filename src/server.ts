@@ -113,7 +113,9 @@ function stripeClientOf(config: Config, logger: Logger): Stripe | undefined {
 async function startBackgroundWork(config: Config, database: DatabaseHandle, metrics: Metrics, logger: Logger) {
   // The embedded database has one connection: batches there take turns anyway.
   const concurrency = database.pgPool ? config.webhookApplierConcurrency : 1;
-  const applier = createWebhookApplier({ db: database.db, logger, metrics, concurrency });
+  // What a batch queued goes out at once rather than at the senders' next poll (bound once they exist, below).
+  let wakeSenders = () => {};
+  const applier = createWebhookApplier({ db: database.db, logger, metrics, concurrency, afterBatch: () => wakeSenders() });
   const onTrouble = (message: string) => logger.warn(message);
   const stopListening = await database.listen(INBOX_CHANNEL, applier.wake, onTrouble);
   const publications = createPublicationCache(database.db);
@@ -144,6 +146,10 @@ async function startBackgroundWork(config: Config, database: DatabaseHandle, met
       metrics.outboundWebhookDuration.observe({ outcome: outcome.error === null ? 'delivered' : 'failed' }, outcome.durationMs / 1000),
   });
   outboundWebhooks.wake();
+  wakeSenders = () => {
+    emails.wake();
+    outboundWebhooks.wake();
+  };
   // Hourly: sign-ups for a reminder that nobody confirmed lose their address after a week; webhook messages go after 30 days.
   const stopHousekeeping = schedulePeriodic({
     firstAfterMs: 60_000,

@@ -25,7 +25,13 @@ export async function checkReadiness(db: Db, logger: Logger) {
   const runStatus = !lastRun ? undefined : lastRun.error !== null ? 'failed' : lastRun.finished_at ? 'succeeded' : 'running';
   return {
     status: ready ? ('ready' as const) : ('not_ready' as const),
-    checks: { database: database ? 'ok' : 'unreachable', migrations: migrations ? 'ok' : database ? 'pending' : 'unknown' },
+    checks: {
+      database: database ? 'ok' : 'unreachable',
+      migrations: migrations ? 'ok' : database ? 'pending' : 'unknown',
+      // Named only while a publisher's endpoint is disabled (five days of failures): for its publisher to mend, so the
+      // instance stays ready.
+      ...(outbound && outbound.disabled_endpoints > 0 ? { outbound_webhooks: 'endpoints_disabled' as const } : {}),
+    },
     // A backlog draining is no reason to take the instance out of rotation: details only.
     webhooks: inbox
       ? {
@@ -39,8 +45,6 @@ export async function checkReadiness(db: Db, logger: Logger) {
           livemode_mismatch: inbox.held.livemode_mismatch,
         }
       : null,
-    // Publishers' endpoints: a disabled one is for its publisher to mend, not a reason to be unready.
-    outbound_webhooks: outbound ?? null,
     reconcile: {
       last_success_at: reconcile?.lastSuccess?.finished_at ?? null,
       last_run: lastRun

@@ -27,6 +27,8 @@ export interface WebhookApplierOptions {
   concurrency?: number;
   /** Fallback poll for events stored elsewhere and for retries that came due (default 1 s; 0: none). */
   pollMs?: number;
+  /** Called after a batch that applied events commits: what it queued (e-mails, outbound webhooks) can go at once. */
+  afterBatch?: () => void;
 }
 
 const FIRST_RETRY_SECONDS = 5;
@@ -108,6 +110,7 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
       metrics.webhookEvents.inc({ type, outcome });
       if (lagSeconds !== undefined) metrics.webhookApplyLag.observe(lagSeconds);
     }
+    if (taken > 0) options.afterBatch?.();
     return taken;
   }
 

@@ -198,7 +198,10 @@ describe('outbound webhooks', () => {
     expect(endpoint).toMatchObject({ id: added.id, disabled_reason: 'failing for 5 days', failing_since: expect.any(Date) });
     expect(endpoint!.disabled_at).not.toBeNull();
     // Operators see it too.
-    expect((await request(t.app).get('/readyz')).body.outbound_webhooks).toMatchObject({ disabled_endpoints: 1 });
+    const ready = await request(t.app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ database: 'ok', migrations: 'ok', outbound_webhooks: 'endpoints_disabled' });
+    expect(Object.keys(ready.body).sort()).toEqual(['checks', 'reconcile', 'status', 'webhooks']);
     expect((await request(t.app).get('/metrics')).text).toMatch(/^favour_outbound_webhook_endpoints_disabled 1$/m);
     const attempts = receiver.received.length;
     await gift('cs_wh_after', 'after@example.com'); // nothing is written for a disabled endpoint
@@ -218,6 +221,7 @@ describe('outbound webhooks', () => {
     expect(delivered.length).toBeGreaterThan(0);
     expect(delivered).toContain('cs_wh_d12');
     expect(await endpoints().list(demo)).toMatchObject([{ disabled_at: null, failing_since: null, pending: 0 }]);
+    expect((await request(t.app).get('/readyz')).body.checks).toEqual({ database: 'ok', migrations: 'ok' });
   });
 
   it('signs with both secrets for a day after a rotation', async () => {

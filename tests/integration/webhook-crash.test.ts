@@ -53,10 +53,12 @@ async function withDatabase<T>(fn: (database: Awaited<ReturnType<typeof openData
   }
 }
 
-/** What /readyz says of the outbound webhooks. */
+/** What /metrics counts of the outbound webhooks. */
 async function outbound(base: string): Promise<{ pending: number; failed: number } | null> {
-  const body = (await (await fetch(`${base}/readyz`)).json()) as { outbound_webhooks?: { pending: number; failed: number } | null };
-  return body.outbound_webhooks ?? null;
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const counts = { pending: gauge('favour_outbound_webhooks_pending'), failed: gauge('favour_outbound_webhooks_failed') };
+  return Number.isNaN(counts.pending) ? null : counts;
 }
 
 const timesReceived = (id: string) => receiver.received.filter((r) => r.id === id).length;
