@@ -4,7 +4,7 @@ import { migrationsAreCurrent } from '../db/migrate.js';
 import { databaseAnswers } from '../db/transaction-control.js';
 import { lastReconcileRuns } from '../reconcile/reconcile.repository.js';
 import { countInbox } from '../webhooks/event-inbox.repository.js';
-import { countDeliveries } from '../outbound-webhooks/webhook-delivery.repository.js';
+import { countDisabledEndpoints } from '../outbound-webhooks/webhook-delivery.repository.js';
 
 /** GET /readyz: statuses only, since anyone can ask; the reasons go to the log. */
 export async function checkReadiness(db: Db, logger: Logger) {
@@ -20,7 +20,7 @@ export async function checkReadiness(db: Db, logger: Logger) {
   // Details only: a late reconciliation does not make the instance unready.
   const reconcile = ready ? await lastReconcileRuns(db).catch(() => undefined) : undefined;
   const inbox = ready ? await countInbox(db).catch(() => undefined) : undefined;
-  const outbound = ready ? await countDeliveries(db).catch(() => undefined) : undefined;
+  const disabledEndpoints = ready ? await countDisabledEndpoints(db).catch(() => 0) : 0;
   const lastRun = reconcile?.lastRun;
   const runStatus = !lastRun ? undefined : lastRun.error !== null ? 'failed' : lastRun.finished_at ? 'succeeded' : 'running';
   return {
@@ -30,7 +30,7 @@ export async function checkReadiness(db: Db, logger: Logger) {
       migrations: migrations ? 'ok' : database ? 'pending' : 'unknown',
       // Named only while a publisher's endpoint is disabled (five days of failures): for its publisher to mend, so the
       // instance stays ready.
-      ...(outbound && outbound.disabled_endpoints > 0 ? { outbound_webhooks: 'endpoints_disabled' as const } : {}),
+      ...(disabledEndpoints > 0 ? { outbound_webhooks: 'endpoints_disabled' as const } : {}),
     },
     // A backlog draining is no reason to take the instance out of rotation: details only.
     webhooks: inbox

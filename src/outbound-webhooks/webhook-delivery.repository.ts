@@ -217,3 +217,13 @@ export async function scrubRemindersFromMessages(db: DbExecutor, publicationId: 
     WHERE publication_id = ${publicationId} AND type = 'reminder.confirmed'
       AND body->'data'->>'id' IN (${sql.join(reminderIds.map(String))})`.execute(db);
 }
+
+/** Endpoints disabled after failing for 5 days: all /readyz needs, without counting every delivery on each probe. */
+export async function countDisabledEndpoints(db: DbExecutor): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('disabled_at', 'is not', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -183,18 +183,17 @@ export async function eraseReminders(db: DbExecutor, publicationId: number, emai
     publicationId,
     erased.map((r) => r.id),
   );
-  if (erased.length > 0) {
-    await db
-      .deleteFrom('outbound_emails')
-      .where(
-        'reminder_id',
-        'in',
-        erased.map((r) => r.id),
-      )
-      .where('status', '=', 'pending')
-      .execute();
-  }
+  await dropPendingEmails(
+    db,
+    erased.map((r) => r.id),
+  );
   return erased.length;
+}
+
+/** Reminders whose address is gone take their unsent e-mails with them. */
+async function dropPendingEmails(db: DbExecutor, reminderIds: number[]): Promise<void> {
+  if (reminderIds.length === 0) return;
+  await db.deleteFrom('outbound_emails').where('reminder_id', 'in', reminderIds).where('status', '=', 'pending').execute();
 }
 
 /** Sign-ups never confirmed within UNCONFIRMED_KEPT_DAYS lose their address (and their pending e-mails). */
@@ -203,17 +202,10 @@ export async function expireUnconfirmedReminders(db: DbExecutor, now: Date): Pro
     UPDATE reminders SET email = NULL, article_url = NULL, token_hash = NULL
     WHERE confirmed_at IS NULL AND email IS NOT NULL AND created_at < ${now}::timestamptz - make_interval(days => ${UNCONFIRMED_KEPT_DAYS})
     RETURNING id`.execute(db);
-  if (expired.rows.length > 0) {
-    await db
-      .deleteFrom('outbound_emails')
-      .where(
-        'reminder_id',
-        'in',
-        expired.rows.map((r) => r.id),
-      )
-      .where('status', '=', 'pending')
-      .execute();
-  }
+  await dropPendingEmails(
+    db,
+    expired.rows.map((r) => r.id),
+  );
   return expired.rows.length;
 }
 

@@ -54,7 +54,11 @@ const PERSONAL_PATHS = [
 export async function eraseSupporter(db: DbExecutor, supporterId: number, now: Date): Promise<{ customers: number; events: number }> {
   const customers = await db.selectFrom('stripe_customers').select('id').where('supporter_id', '=', supporterId).execute();
   const customerIds = customers.map((c) => c.id);
-  const supporter = await db.selectFrom('supporters').select('email').where('id', '=', supporterId).executeTakeFirstOrThrow();
+  const supporter = await db
+    .selectFrom('supporters')
+    .select(['email', 'publication_id'])
+    .where('id', '=', supporterId)
+    .executeTakeFirstOrThrow();
 
   let events = 0;
   if (customerIds.length > 0) {
@@ -73,12 +77,7 @@ export async function eraseSupporter(db: DbExecutor, supporterId: number, now: D
   await db.deleteFrom('stripe_customers').where('supporter_id', '=', supporterId).execute();
   // Links to manage the membership name the Stripe customer: none may open the portal after an erasure.
   await db.deleteFrom('manage_links').where('supporter_id', '=', supporterId).execute();
-  const { publication_id: publicationId } = await db
-    .selectFrom('supporters')
-    .select('publication_id')
-    .where('id', '=', supporterId)
-    .executeTakeFirstOrThrow();
-  await scrubSupporterFromMessages(db, publicationId, supporterId);
+  await scrubSupporterFromMessages(db, supporter.publication_id, supporterId);
   await db
     .updateTable('supporters')
     .set({ email: sql<string>`'erased-' || id::text`, name: null, erased_at: now, updated_at: now })
