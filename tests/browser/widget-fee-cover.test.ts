@@ -3,7 +3,6 @@
 // ticked, the checkout gets `cover_fees` and Stripe a second line; without JavaScript the donate page has the same box.
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { changePublication } from '../../src/publications/publication.service.js';
 import {
   articleHtml,
   axe,
@@ -23,7 +22,7 @@ const widgetEnv = widgetEnvForFile();
 
 /** Sets the demo publication's fee cover (null: off) and waits until the service answers with it. */
 async function setFeeCover(feeCover: { percent: number; fixed: Record<string, number>; default: boolean } | null) {
-  await changePublication(widgetEnv().t.database.db, 'demo', { fee_cover: feeCover });
+  await widgetEnv().t.changePublication('demo', { fee_cover: feeCover });
   await expect
     .poll(async () => (await request(widgetEnv().t.app).get('/api/widget/demo?lang=en')).body.fee_cover, { timeout: 5000 })
     .toEqual(feeCover);
@@ -101,7 +100,7 @@ describe('cover the fees', () => {
     ['640 px', { width: 680, height: 1000 }],
   ] as const)('appears without moving anything, with a goal meter too, first visit and after (%s)', async (_name, viewport) => {
     for (const goal of [null, { kind: 'supporters' as const, target: 100, period: 'month' as const, copy: {} }]) {
-      await changePublication(widgetEnv().t.database.db, 'demo', { goal });
+      await widgetEnv().t.changePublication('demo', { goal });
       await expect
         .poll(async () => (await request(widgetEnv().t.app).get('/api/widget/demo?lang=en')).body.goal?.target ?? null)
         .toBe(goal?.target ?? null);
@@ -116,7 +115,7 @@ describe('cover the fees', () => {
       expect(errors).toEqual([]);
       await context.close();
     }
-    await changePublication(widgetEnv().t.database.db, 'demo', { goal: null });
+    await widgetEnv().t.changePublication('demo', { goal: null });
   });
 
   it('works without JavaScript on the hosted donate page', async () => {

@@ -2,7 +2,6 @@
 // text once the target is reached, axe-clean in light and dark, and no layout shift when it appears.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changePublication } from '../../src/publications/publication.service.js';
 import {
   articleHtml,
   axe,
@@ -25,14 +24,14 @@ beforeAll(async () => {
   expect(delivered.status).toBe(200);
 });
 afterAll(async () => {
-  await changePublication(widgetEnv().t.database.db, 'demo', { goal: null });
+  await widgetEnv().t.changePublication('demo', { goal: null });
 });
 
 const page = blogPage;
 
 /** Sets the demo publication's goal and waits until the service answers with it (NOTIFY reaches the cache). */
 async function setGoal(target: number, copy = {}) {
-  await changePublication(widgetEnv().t.database.db, 'demo', { goal: { kind: 'amount', currency: 'eur', target, period: 'month', copy } });
+  await widgetEnv().t.changePublication('demo', { goal: { kind: 'amount', currency: 'eur', target, period: 'month', copy } });
   await expect
     .poll(async () => (await request(widgetEnv().t.app).get('/api/widget/demo?lang=en')).body.goal?.target, { timeout: 5000 })
     .toBe(target);

@@ -3,7 +3,6 @@
 // checkbox and the "make it monthly" offer; axe is clean at 360 px in every language and both schemes. Screenshots at
 // 360 px go to test-artifacts/widget/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changePublication } from '../../src/publications/publication.service.js';
 import { ARTIFACTS, articleHtml, axe, blogPage, rendered, SERVICE, type WidgetEnv, startWidgetEnv, widget } from '../helpers/browser.js';
 
 const LANGS = ['en', 'it', 'sr-Latn', 'sr-Cyrl'] as const;
@@ -11,14 +10,14 @@ let env: WidgetEnv;
 beforeAll(async () => {
   env = await startWidgetEnv({ upsell: true });
   // The longest appeal: a goal meter and the fee-cover checkbox too.
-  await changePublication(env.t.database.db, 'demo', {
+  await env.t.changePublication('demo', {
     goal: { kind: 'amount', currency: 'eur', target: 500_000, period: 'month', copy: {} },
     fee_cover: { percent: 1.5, fixed: { eur: 25 }, default: false },
   });
 });
 afterAll(async () => {
   if (!env) return;
-  await changePublication(env.t.database.db, 'demo', { goal: null, fee_cover: null });
+  await env.t.changePublication('demo', { goal: null, fee_cover: null });
   await env.close();
 });
 

@@ -21,7 +21,7 @@ import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
-import { changePublication, createPublication, widgetSettingsOf } from '../../src/publications/publication.service.js';
+import { createPublication, widgetSettingsOf } from '../../src/publications/publication.service.js';
 import { DEFAULT_COPY, WIDGET_STRINGS } from '../../src/widget/i18n.js';
 import type { WidgetConfig } from '../../src/widget/widget-config.js';
 import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from './test-app.js';
@@ -170,7 +170,7 @@ export async function startWidgetEnv(options: { upsell?: boolean } = {}): Promis
     const publication = (await findPublicationBySlug(t.database.db, slug))!;
     // "Make it monthly" is on by default; its own tests turn it on, the others test what comes before and after it.
     const widget = { ...widgetSettingsOf(publication), upsell: { enabled: options.upsell ?? false, fraction: 1 / 3 } };
-    await changePublication(t.database.db, slug, { origins: [...new Set([...publication.origins, SERVICE, NO_STRIPE, BLOG])], widget });
+    await t.changePublication(slug, { origins: [...new Set([...publication.origins, SERVICE, NO_STRIPE, BLOG])], widget });
   }
   await createPublication(t.database.db, {
     slug: 'ab',

@@ -10,7 +10,7 @@ import { countEmails } from '../../src/email/email-outbox.repository.js';
 import { countDeliveries } from '../../src/outbound-webhooks/webhook-delivery.repository.js';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
 import { insertPublication } from '../../src/publications/publication.repository.js';
-import { demoPublicationInput, validatePublication } from '../../src/publications/publication.service.js';
+import { changePublication, demoPublicationInput, validatePublication } from '../../src/publications/publication.service.js';
 import { createTestDatabase } from './test-database.js';
 import { NO_RATE_LIMITS, type RateLimits } from '../../src/http/rate-limit.js';
 
@@ -25,6 +25,11 @@ export interface TestApp {
   metrics: Metrics;
   /** Every log line the app wrote, for tests about logging. */
   logs: string[];
+  /**
+   * Changes a publication and drops the app's cached copy at once. On Postgres the change notification arrives a
+   * moment later, so a request right after a bare `changePublication` may still see the old settings.
+   */
+  changePublication(slug: string, patch: Parameters<typeof changePublication>[2]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,6 +99,10 @@ export async function createTestApp(
     database,
     metrics,
     logs,
+    async changePublication(slug, patch) {
+      await changePublication(database.db, slug, patch);
+      publications.invalidate();
+    },
     async close() {
       await stopWatching();
       await widgetCountersOf(app).stop();

@@ -14,7 +14,6 @@ import { claimDueEmails, countEmails } from '../../src/email/email-outbox.reposi
 import { createMetrics } from '../../src/ops/metrics.js';
 import { fileTransport, smtpTransport } from '../../src/email/mail-transport.js';
 import { createLogger } from '../../src/logger.js';
-import { changePublication } from '../../src/publications/publication.service.js';
 import { eraseSupporterByEmail } from '../../src/supporters/supporter-privacy.service.js';
 import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
 import { resetData } from '../helpers/reset-data.js';
@@ -83,7 +82,7 @@ const outbox = () => t.database.db.selectFrom('outbound_emails').selectAll().ord
 
 describe('the thank-you', () => {
   it('goes once to a new supporter, in the checkout language, from the publication, signed by its editor', async () => {
-    await changePublication(t.database.db, 'demo', {
+    await t.changePublication('demo', {
       email: { from_name: 'The Demo Daily', reply_to: 'editor@demo.example', copy: { it: { signature: 'Ana Bianchi, direttrice' } } },
     });
     expect((await deliver(t.app, gift('cs_mail_it', { locale: 'it' }))).status).toBe(200);
@@ -104,7 +103,7 @@ describe('the thank-you', () => {
     // The log names the message, never the address.
     expect(logs.join('')).toContain('"to":"a…@example.com"');
     expect(logs.join('')).not.toContain('ana@example.com');
-    await changePublication(t.database.db, 'demo', { email: { copy: {} } });
+    await t.changePublication('demo', { email: { copy: {} } });
   });
 
   it('is one per supporter whatever the redelivery, order and later payments', async () => {

@@ -46,7 +46,7 @@ describe('the setting', () => {
   it('is off until set; then the configuration carries the rate, and the donate page its checkbox', async () => {
     expect((await config()).fee_cover).toBeNull();
     expect((await request(t.app).get('/donate/demo')).text).not.toContain('name="cover_fees"');
-    await changePublication(t.database.db, 'demo', { fee_cover: FEE_COVER });
+    await t.changePublication('demo', { fee_cover: FEE_COVER });
     await expect.poll(async () => (await config()).fee_cover).toEqual(FEE_COVER);
     const page = (await request(t.app).get('/donate/demo?lang=it')).text;
     expect(page).toContain('<input type="checkbox" name="cover_fees" value="true" >');
@@ -115,7 +115,7 @@ describe('POST /api/checkout with cover_fees', () => {
     expect(seen.form!.has('line_items[1][quantity]')).toBe(false);
     expect(seen.form!.has('metadata[fee_cover]')).toBe(false);
 
-    await changePublication(t.database.db, 'demo', { fee_cover: null });
+    await t.changePublication('demo', { fee_cover: null });
     const res = await request(t.app)
       .post('/api/checkout')
       .send({ ...gift, cover_fees: true });
@@ -127,7 +127,7 @@ describe('POST /api/checkout with cover_fees', () => {
     expect(odd.status).toBe(400);
     expect(odd.body.error.message).toContain('cover_fees');
     expect(nock.pendingMocks()).toEqual([]);
-    await changePublication(t.database.db, 'demo', { fee_cover: FEE_COVER });
+    await t.changePublication('demo', { fee_cover: FEE_COVER });
   });
 });
 

@@ -83,7 +83,7 @@ describe('goal settings', () => {
 describe('the goal meter', () => {
   it('is absent without a goal; with one, counts net revenue in its currency this month', async () => {
     expect((await config()).goal).toBeNull();
-    await changePublication(t.database.db, 'demo', {
+    await t.changePublication('demo', {
       goal: {
         kind: 'amount',
         currency: 'eur',
@@ -131,7 +131,7 @@ describe('the goal meter', () => {
       (await deliver(t.app, stripeEvent('customer.subscription.created', sub, { id: 'evt_sub', created: T0 + 15 * DAY }))).status,
     ).toBe(200);
     const measure = async (goal: object) => {
-      await changePublication(t.database.db, 'demo', { goal } as never);
+      await t.changePublication('demo', { goal } as never);
       return (await request(t.app).get('/api/reports/goal').set('Authorization', `Bearer ${key}`)).body.goal;
     };
     expect(await measure({ kind: 'members', target: 10, period: 'month' })).toMatchObject({ currency: null, current: 1 });
@@ -145,7 +145,7 @@ describe('the goal meter', () => {
   });
 
   it('is on the hosted donate page as an accessible progress bar, without JavaScript', async () => {
-    await changePublication(t.database.db, 'demo', {
+    await t.changePublication('demo', {
       goal: { kind: 'amount', currency: 'eur', target: 20_000, period: 'month', copy: {} },
     });
     const donatePage = async () => (await request(t.app).get('/donate/demo?lang=en')).text;
@@ -156,7 +156,7 @@ describe('the goal meter', () => {
     expect(page.text).toMatch(
       /<progress role="progressbar" max="20000" value="10500" aria-labelledby="goal-label"\s+aria-valuemin="0" aria-valuemax="20000" aria-valuenow="10500" aria-valuetext="€105 of €200">/,
     );
-    await changePublication(t.database.db, 'demo', { goal: null });
+    await t.changePublication('demo', { goal: null });
     await expect.poll(donatePage).not.toContain('progressbar');
     expect((await config()).goal).toBeNull();
   });

@@ -9,7 +9,6 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestListener, widgetCountersOf } from '../../src/app.js';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
-import { changePublication } from '../../src/publications/publication.service.js';
 import { checkoutSession, stripeEvent } from '../helpers/stripe-objects.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -81,7 +80,7 @@ describe('GET /api/widget/:publication ahead of Express', () => {
 
   it('serves a changed publication at once, under a new ETag', async () => {
     const before = await fetch(`${base}/api/widget/demo`);
-    await changePublication(t.database.db, 'demo', { name: 'The Renamed Gazette' });
+    await t.changePublication('demo', { name: 'The Renamed Gazette' });
     const deadline = Date.now() + 5_000;
     let after = await fetch(`${base}/api/widget/demo`);
     while (((await after.clone().json()) as { name: string }).name !== 'The Renamed Gazette' && Date.now() < deadline) {

@@ -9,7 +9,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createApiKey } from '../../src/api-keys/api-key.service.js';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
 import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
-import { changePublication } from '../../src/publications/publication.service.js';
 import { expireUnconfirmedReminders } from '../../src/reminders/reminder.repository.js';
 import { resetData } from '../helpers/reset-data.js';
 import { startSmtpServer, testSenders, type TestSmtp } from '../helpers/smtp.js';
@@ -49,6 +48,8 @@ beforeEach(async () => {
   key = (await createApiKey(t.database.db, demo.id, 'reminders')).key;
 });
 afterEach(async () => {
+  // Back to the default settings even when a test that changed them failed half-way.
+  await t.changePublication('demo', { widget: {} as never });
   await stopAll();
   await resetData(t.database.db);
 });
@@ -161,10 +162,10 @@ describe('remind me later', () => {
     expect((await signUp({ email: 'a@example.com', after_days: 0 })).status).toBe(400);
     expect((await signUp({ email: 'a@example.com', publication: 'nope' })).status).toBe(404);
     expect((await signUp({ email: 'a@example.com', extra: 1 })).status).toBe(400);
-    await changePublication(t.database.db, 'demo', { widget: { reminder: false } as never });
+    await t.changePublication('demo', { widget: { reminder: false } as never });
     expect((await signUp({ email: 'a@example.com' })).body.error.code).toBe('reminders_not_offered');
     expect((await request(t.app).get('/api/widget/demo')).body.reminder).toBeNull();
-    await changePublication(t.database.db, 'demo', { widget: {} as never });
+    await t.changePublication('demo', { widget: {} as never });
     expect((await request(t.app).get('/api/widget/demo')).body.reminder).toEqual({
       url: `${TEST_PUBLIC_URL}/api/reminders`,
       after_days: 30,
@@ -273,10 +274,9 @@ describe('remind me later', () => {
   });
 
   it('says "in 14 days" where the publication waits 14 days', async () => {
-    await changePublication(t.database.db, 'demo', { widget: { reminder: { enabled: true, after_days: 14 } } as never });
+    await t.changePublication('demo', { widget: { reminder: { enabled: true, after_days: 14 } } as never });
     const config = (await request(t.app).get('/api/widget/demo?lang=sr-Latn')).body;
     expect(config.reminder.after_days).toBe(14);
     expect(config.strings.remind_offer).toBe('Ne sada? Podseti me za 14 dana');
-    await changePublication(t.database.db, 'demo', { widget: {} as never });
   });
 });

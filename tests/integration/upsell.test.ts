@@ -40,19 +40,19 @@ describe('the setting', () => {
   it('is on by default where monthly giving is offered, with a third of the gift; off, or without month, it is null', async () => {
     expect((await config()).upsell).toEqual({ fraction: 1 / 3 });
     expect((await config('italia')).upsell).toEqual({ fraction: 1 / 3 }); // once and month
-    await changePublication(t.database.db, 'demo', { intervals: ['once', 'year'] });
+    await t.changePublication('demo', { intervals: ['once', 'year'] });
     await expect.poll(async () => (await config()).upsell).toBeNull();
-    await changePublication(t.database.db, 'demo', { intervals: ['once', 'month', 'year'] });
+    await t.changePublication('demo', { intervals: ['once', 'month', 'year'] });
     const current = (await t.database.db.selectFrom('publications').select('settings').where('slug', '=', 'demo').executeTakeFirstOrThrow())
       .settings as { widget: Record<string, unknown> };
-    await changePublication(t.database.db, 'demo', { widget: { ...current.widget, upsell: { fraction: 0.25 } } as never });
+    await t.changePublication('demo', { widget: { ...current.widget, upsell: { fraction: 0.25 } } as never });
     await expect.poll(async () => (await config()).upsell).toEqual({ fraction: 0.25 });
-    await changePublication(t.database.db, 'demo', { widget: { ...current.widget, upsell: false } as never });
+    await t.changePublication('demo', { widget: { ...current.widget, upsell: false } as never });
     await expect.poll(async () => (await config()).upsell).toBeNull();
     await expect(
       changePublication(t.database.db, 'demo', { widget: { ...current.widget, upsell: { fraction: 2 } } as never }),
     ).rejects.toThrow('widget.upsell');
-    await changePublication(t.database.db, 'demo', { widget: { ...current.widget, upsell: true } as never });
+    await t.changePublication('demo', { widget: { ...current.widget, upsell: true } as never });
     await expect.poll(async () => (await config()).upsell).toEqual({ fraction: 1 / 3 });
   });
 });

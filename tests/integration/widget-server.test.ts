@@ -10,7 +10,6 @@ import { widgetCountersOf } from '../../src/app.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryRateLimit } from '../../src/http/rate-limit.js';
 import { widgetSettingsSchema } from '../../src/publications/publication.schema.js';
-import { changePublication } from '../../src/publications/publication.service.js';
 import { checkoutSession, stripeEvent, subscription } from '../helpers/stripe-objects.js';
 import { createTestApp, STRIPE_TEST_HOST, TEST_PUBLIC_URL, type TestApp } from '../helpers/test-app.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -122,7 +121,7 @@ describe('GET /api/widget/:publication', () => {
   });
 
   it('serves the publisher copy, string overrides and weighted variants', async () => {
-    await changePublication(t.database.db, 'italia', {
+    await t.changePublication('italia', {
       widget: {
         copy: { it: { heading: 'Un favore piccolo piccolo' } },
         strings: { it: { donate: 'Sostienici' } },
@@ -229,7 +228,7 @@ describe('POST /api/events', () => {
       .send(typeof body === 'string' ? body : JSON.stringify(body));
 
   it('counts impressions and clicks per day, article and variant, without storing anything about the reader', async () => {
-    await changePublication(t.database.db, 'demo', {
+    await t.changePublication('demo', {
       widget: widgetSettingsSchema.parse({ variants: [{ id: 'b', weight: 1, copy: {} }] }),
     });
     await configOnceChanged('demo', (body) => body.variants.length === 1);
@@ -583,9 +582,9 @@ describe('hosted pages', () => {
     const settings = (
       await t.database.db.selectFrom('publications').select('settings').where('slug', '=', 'demo').executeTakeFirstOrThrow()
     ).settings as { widget: Record<string, unknown> };
-    await changePublication(t.database.db, 'demo', { widget: { ...settings.widget, upsell: false } as never });
+    await t.changePublication('demo', { widget: { ...settings.widget, upsell: false } as never });
     await expect.poll(async () => (await request(t.app).get('/thanks?session_id=cs_g2&lang=sr-Cyrl')).text).not.toContain('member-offer');
-    await changePublication(t.database.db, 'demo', { widget: { ...settings.widget, upsell: true } as never });
+    await t.changePublication('demo', { widget: { ...settings.widget, upsell: true } as never });
     expect(gift.text).toContain(`favour-until=${Math.floor(NOW.getTime() / 1000) + 90 * 86_400}`);
     const refused = await request(t.app).post('/billing-portal').type('form').send({ session_id: 'cs_g2' });
     expect(refused.status).toBe(409);
