@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_TYPES } from '../outbound-webhooks/webhook-api-types.js';
 import { html, type SafeHtml } from '../pages/html.js';
 
 /** Versioned URLs of the built assets, or undefined when `npm run build` has not made them. */
@@ -173,6 +174,47 @@ ${
       <div class="export"><button type="button" class="button" id="export-donations">Download donations (CSV)</button><p class="hint" id="export-donations-hint">Every payment in the date range.</p></div>
     </div>`,
     { intro: 'UTF-8 CSV files that open in spreadsheet programs; amounts in whole units of each currency.' },
+  )}
+
+  ${panel(
+    'webhooks',
+    'Webhooks',
+    html`<p class="hint" id="webhooks-message" role="status" aria-live="polite"></p>
+    <div class="table-wrap" id="webhooks-table" role="region" aria-labelledby="webhooks-title" tabindex="0"></div>
+    <div class="secret-notice" id="webhook-secret" hidden>
+      <p id="webhook-secret-text"></p>
+      <div class="secret-row"><label class="sr-only" for="webhook-secret-value">Signing secret</label><input id="webhook-secret-value" type="text" readonly autocomplete="off" spellcheck="false">
+      <button type="button" class="button button-quiet button-small" id="webhook-secret-done">I have copied it</button></div>
+    </div>
+    <section class="deliveries" id="webhook-deliveries" aria-labelledby="webhook-deliveries-title" hidden>
+      <div class="deliveries-head"><h3 id="webhook-deliveries-title" tabindex="-1">Deliveries</h3>
+        <button type="button" class="button button-quiet button-small" id="webhook-deliveries-close">Close</button></div>
+      <div class="table-tools">
+        <label class="check"><input type="checkbox" id="webhook-failed-only"> Failed only</label>
+        <form id="webhook-replay-form" class="field-inline replay-form" novalidate>
+          <label for="webhook-replay-since">Send again every message of the last</label>
+          <select id="webhook-replay-since"><option value="1h">hour</option><option value="24h" selected>24 hours</option><option value="7d">7 days</option><option value="30d">30 days</option></select>
+          <button type="submit" class="button button-quiet button-small">Send again</button>
+        </form>
+      </div>
+      <div class="table-wrap" id="webhook-deliveries-table" role="region" aria-labelledby="webhook-deliveries-title" tabindex="0"></div>
+    </section>
+    <form id="webhook-form" class="webhook-form" novalidate aria-labelledby="webhook-form-title">
+      <h3 id="webhook-form-title">Add an endpoint</h3>
+      <div class="field"><label for="webhook-url">URL</label><input id="webhook-url" name="url" type="url" inputmode="url" maxlength="2000" placeholder="https://crm.example/hooks/favour" autocomplete="off" spellcheck="false" required aria-describedby="webhook-error"></div>
+      <div class="field"><label for="webhook-description">Description <span class="hint">(optional)</span></label><input id="webhook-description" name="description" type="text" maxlength="200" autocomplete="off"></div>
+      <fieldset class="events">
+        <legend class="field-label">Events</legend>
+        <p class="hint">None ticked: every event, including any added later.</p>
+        <div class="event-choices">${WEBHOOK_EVENT_TYPES.map((type) => html`<label class="check"><input type="checkbox" name="events" value="${type}"> <code>${type}</code></label>`)}</div>
+      </fieldset>
+      <p class="form-error" id="webhook-error" role="alert" hidden></p>
+      <button type="submit" class="button" id="webhook-add">Add endpoint</button>
+    </form>`,
+    {
+      intro:
+        'Signed notifications (Standard Webhooks) to your newsletter tool, CRM or CMS when readers give, join or leave. Failed deliveries are retried for three days.',
+    },
   )}
 </div>
 </main>

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/database.js';
+import type { WebhookDelivery } from './webhook-api-types.js';
 
 export interface DueDelivery {
   id: number;
@@ -108,19 +109,7 @@ export async function markAttemptFailed(
   return { disabled: result.rows[0]?.disabled ?? false };
 }
 
-export interface DeliveryListItem {
-  id: number;
-  webhook_id: string;
-  type: string;
-  status: string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: Date;
-  last_attempt_at: Date | null;
-  next_attempt_at: Date;
-  delivered_at: Date | null;
-}
+export type DeliveryListItem = WebhookDelivery<Date>;
 
 /** An endpoint's deliveries, newest first. */
 export async function listDeliveries(

@@ -30,15 +30,19 @@ export interface EndpointWithCounts extends WebhookEndpointRow {
   last_delivered_at: Date | null;
 }
 
-/** Endpoints (of one publication, or all), oldest first, with their pending and failed deliveries. */
-export async function listEndpoints(db: DbExecutor, publicationId?: number): Promise<EndpointWithCounts[]> {
+/** Endpoints (of one publication, or all; or the one with `id`), oldest first, with their pending and failed deliveries. */
+export async function listEndpoints(db: DbExecutor, where: { publicationId?: number; id?: string } = {}): Promise<EndpointWithCounts[]> {
+  const conditions = [
+    ...(where.publicationId === undefined ? [] : [sql`e.publication_id = ${where.publicationId}`]),
+    ...(where.id === undefined ? [] : [sql`e.id = ${where.id}`]),
+  ];
   const result = await sql<EndpointWithCounts>`
     SELECT e.*,
       (SELECT count(*)::int FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending') AS pending,
       (SELECT count(*)::int FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'failed') AS failed,
       (SELECT max(d.delivered_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id) AS last_delivered_at
     FROM webhook_endpoints e
-    ${publicationId === undefined ? sql`` : sql`WHERE e.publication_id = ${publicationId}`}
+    ${conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`}
     ORDER BY e.created_at, e.id`.execute(db);
   return result.rows;
 }

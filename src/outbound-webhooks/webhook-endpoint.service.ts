@@ -15,18 +15,15 @@ import {
 } from './webhook-endpoint.repository.js';
 import { findDelivery, listDeliveries, replayDeliveries } from './webhook-delivery.repository.js';
 import { newSecret } from './webhook-signature.js';
+import {
+  type AddedWebhookEndpoint,
+  type RotatedWebhookSecret,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEndpoint,
+  type WebhookReplay,
+} from './webhook-api-types.js';
 
-/** Every event an endpoint can take. */
-export const WEBHOOK_EVENT_TYPES = [
-  'supporter.created',
-  'payment.succeeded',
-  'payment.refunded',
-  'payment.disputed',
-  'membership.started',
-  'membership.updated',
-  'membership.ended',
-  'reminder.confirmed',
-] as const;
+export { WEBHOOK_EVENT_TYPES };
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 const OLD_SECRET_SECONDS = 24 * 3600;
@@ -43,14 +40,14 @@ export class WebhookEndpointError extends Error {
 }
 
 /** An endpoint as shown to its publisher: never its secret. */
-export function endpointView(endpoint: EndpointWithCounts, publicationSlug: string) {
+export function endpointView(endpoint: EndpointWithCounts, publicationSlug: string): WebhookEndpoint<Date> {
   return {
     id: endpoint.id,
     publication: publicationSlug,
     url: endpoint.url,
     description: endpoint.description,
     events: endpoint.events ?? [...WEBHOOK_EVENT_TYPES],
-    status: endpoint.disabled_at ? ('disabled' as const) : ('enabled' as const),
+    status: endpoint.disabled_at ? 'disabled' : 'enabled',
     disabled_at: endpoint.disabled_at,
     disabled_reason: endpoint.disabled_reason,
     failing_since: endpoint.failing_since,
@@ -86,7 +83,10 @@ export function createWebhookEndpointService(deps: { db: Db; policy: TargetPolic
   return {
     endpointOf,
 
-    async add(publication: PublicationRow, input: { url: string; events?: string[]; description?: string }) {
+    async add(
+      publication: PublicationRow,
+      input: { url: string; events?: string[]; description?: string },
+    ): Promise<AddedWebhookEndpoint<Date>> {
       const events = parseEvents(input.events); // before the URL's DNS lookup: cheap mistakes first
       let url: URL;
       try {
@@ -109,7 +109,15 @@ export function createWebhookEndpointService(deps: { db: Db; policy: TargetPolic
     },
 
     async list(publication?: PublicationRow) {
-      return listEndpoints(db, publication?.id);
+      return listEndpoints(db, publication ? { publicationId: publication.id } : {});
+    },
+
+    /** One endpoint with its counts; not found unless it belongs to `publication` (when given). */
+    async get(id: string, publication?: PublicationRow): Promise<EndpointWithCounts> {
+      await endpointOf(id, publication);
+      const [found] = await listEndpoints(db, { id });
+      if (!found) throw new WebhookEndpointError(`No webhook endpoint "${id.slice(0, 40)}".`, 'not_found');
+      return found;
     },
 
     async remove(id: string, publication?: PublicationRow): Promise<void> {
@@ -118,10 +126,7 @@ export function createWebhookEndpointService(deps: { db: Db; policy: TargetPolic
     },
 
     /** A new secret, returned once; the old one signs beside it for 24 hours. */
-    async rotateSecret(
-      id: string,
-      publication?: PublicationRow,
-    ): Promise<{ id: string; secret: string; previous_secret_expires_at: Date }> {
+    async rotateSecret(id: string, publication?: PublicationRow): Promise<RotatedWebhookSecret<Date>> {
       await endpointOf(id, publication);
       const secret = newSecret();
       const until = new Date(deps.now().getTime() + OLD_SECRET_SECONDS * 1000);
@@ -143,7 +148,7 @@ export function createWebhookEndpointService(deps: { db: Db; policy: TargetPolic
     async replay(
       target: { deliveryId: number } | { endpointId: string; since: string },
       publication?: PublicationRow,
-    ): Promise<{ replayed: number; delivery_ids: number[] }> {
+    ): Promise<WebhookReplay> {
       if ('deliveryId' in target) {
         const delivery = await findDelivery(db, target.deliveryId);
         if (!delivery || (publication && delivery.publication_id !== publication.id))

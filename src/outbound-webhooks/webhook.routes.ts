@@ -46,11 +46,8 @@ export function webhookRoutes(deps: { db: Db; now: () => Date; endpoints: Webhoo
       throw err;
     }
   }
-  const viewOf = async (id: string, slug: string, publication: Awaited<ReturnType<typeof publicationOf>>) => {
-    const found = (await endpoints.list(publication)).find((e) => e.id === id);
-    if (!found) throw new HttpError(404, 'not_found', `No webhook endpoint "${id.slice(0, 40)}".`);
-    return endpointView(found, slug);
-  };
+  const viewOf = async (id: string, publication: Awaited<ReturnType<typeof publicationOf>>) =>
+    endpointView(await answer(() => endpoints.get(id, publication)), publication.slug);
 
   router.get('/api/webhooks', auth, async (_req, res) => {
     const publication = await publicationOf(res);
@@ -72,7 +69,7 @@ export function webhookRoutes(deps: { db: Db; now: () => Date; endpoints: Webhoo
 
   router.get('/api/webhooks/:id', auth, async (req, res) => {
     const publication = await publicationOf(res);
-    res.json(await viewOf(String(req.params.id), publication.slug, publication));
+    res.json(await viewOf(String(req.params.id), publication));
   });
 
   router.delete('/api/webhooks/:id', auth, async (req, res) => {
@@ -89,7 +86,7 @@ export function webhookRoutes(deps: { db: Db; now: () => Date; endpoints: Webhoo
   router.post('/api/webhooks/:id/enable', auth, async (req, res) => {
     const publication = await publicationOf(res);
     await answer(() => endpoints.enable(String(req.params.id), publication));
-    res.json(await viewOf(String(req.params.id), publication.slug, publication));
+    res.json(await viewOf(String(req.params.id), publication));
   });
 
   router.get('/api/webhooks/:id/deliveries', auth, async (req, res) => {

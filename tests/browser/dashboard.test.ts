@@ -14,6 +14,7 @@ import {
   chooseRange,
   EXTRA_SUPPORTERS,
   flatten,
+  NOW,
   raw,
   settled,
   signIn,
@@ -397,7 +398,7 @@ describe('accessibility and layout', () => {
     await settled(page);
     expect(await page.locator('[data-preset="90d"]').getAttribute('aria-pressed')).toBe('true');
     // The scrollable tables can be reached (and scrolled) with the keyboard.
-    expect(await page.locator('.table-wrap[tabindex="0"]').count()).toBe(3);
+    expect(await page.locator('.table-wrap[tabindex="0"]').count()).toBe(5);
     await context.close();
   });
 
@@ -468,6 +469,146 @@ describe('accessibility and layout', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'phone.png'), fullPage: true });
     expect(unexpected(errors)).toEqual([]);
     expect(await cspViolations()).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('webhooks', () => {
+  it('adds an endpoint and shows its secret once, lists deliveries, sends one again, enables, rotates and removes', async () => {
+    const db = env.t.database.db;
+    const { page, context, errors, cspViolations } = await env.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signIn(page, env.base, env.key);
+    expect(await page.locator('#webhooks-table td.empty').textContent()).toContain('No endpoints yet');
+
+    // A URL favour refuses: the API's reason, by the field.
+    await page.locator('#webhook-url').fill('ftp://crm.example/hooks');
+    await page.locator('#webhook-add').click();
+    await page.locator('#webhook-error').waitFor();
+    expect(await page.locator('#webhook-error').textContent()).toMatch(/http/);
+    expect(await page.locator('#webhook-url').getAttribute('aria-invalid')).toBe('true');
+    expect(await db.selectFrom('webhook_endpoints').selectAll().execute()).toEqual([]);
+
+    const url = 'http://127.0.0.1:9/hooks/favour';
+    await page.locator('#webhook-url').fill(url);
+    await page.locator('#webhook-description').fill('CRM');
+    await page.locator('input[name=events][value="payment.succeeded"]').check();
+    await page.locator('input[name=events][value="membership.started"]').check();
+    await page.locator('#webhook-add').click();
+    await page.locator('#webhook-secret').waitFor();
+    const [stored] = await db.selectFrom('webhook_endpoints').selectAll().execute();
+    expect(stored).toMatchObject({ url, description: 'CRM', events: ['payment.succeeded', 'membership.started'] });
+    // The secret that signs, shown once, focused for copying; the form is empty again.
+    const secret = await page.locator('#webhook-secret-value').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).toBe(stored!.secret);
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('webhook-secret-value');
+    expect(await page.locator('#webhook-url').inputValue()).toBe('');
+    expect(await page.locator('#webhook-error').isHidden()).toBe(true);
+    const row = page.locator(`#webhooks-table tr[data-endpoint-id="${stored!.id}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-status]').textContent()).toBe('Enabled');
+    expect(await row.textContent()).toContain('payment.succeeded, membership.started');
+    await page.locator('#webhook-secret-done').click();
+    expect(await page.locator('#webhook-secret').isHidden()).toBe(true);
+    expect(await page.locator('#webhook-secret-value').inputValue()).toBe('');
+
+    // Five days of failures later: one delivery given up, the endpoint disabled.
+    const message = await db
+      .insertInto('webhook_messages')
+      .values({
+        webhook_id: 'msg_dashboard',
+        publication_id: stored!.publication_id,
+        type: 'payment.succeeded',
+        object_key: 'payment:1',
+        body: JSON.stringify({ type: 'payment.succeeded', timestamp: NOW.toISOString(), data: {} }),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('webhook_deliveries')
+      .values({ endpoint_id: stored!.id, message_id: message.id, object_key: 'payment:1', status: 'failed', attempts: 9, last_status: 500 })
+      .execute();
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ disabled_at: NOW, disabled_reason: 'Failing for 5 days' })
+      .where('id', '=', stored!.id)
+      .execute();
+    await page.reload();
+    await page.locator('#dashboard').waitFor();
+    await settled(page);
+    expect(await row.locator('[data-status]').textContent()).toBe('Disabled');
+    expect(await row.textContent()).toContain('Failing for 5 days');
+    expect(await taggedValues(page, `#webhooks-table tr[data-endpoint-id="${stored!.id}"]`)).toEqual({ pending: '0', failed: '1' });
+
+    // Its deliveries: the failed one, sent again with the same message.
+    await row.getByRole('button', { name: `Deliveries to ${url}` }).click();
+    const deliveries = page.locator('#webhook-deliveries-table tbody tr[data-delivery-id]');
+    await deliveries.first().waitFor();
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('webhook-deliveries-title');
+    expect(await deliveries.count()).toBe(1);
+    expect((await deliveries.first().locator('th, td').allTextContents()).slice(0, 5)).toEqual([
+      'payment.succeeded',
+      'msg_dashboard',
+      'Failed',
+      '9',
+      'HTTP 500',
+    ]);
+    await deliveries.first().getByRole('button', { name: 'Send payment.succeeded msg_dashboard again' }).click();
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll('#webhook-deliveries-table tbody tr[data-delivery-id]').length === 2,
+    );
+    expect(await page.locator('#webhooks-message').textContent()).toBe('1 message queued to be sent again, with the same webhook-id.');
+    const rows = await db.selectFrom('webhook_deliveries').select(['message_id', 'status']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { message_id: message.id, status: 'failed' },
+      { message_id: message.id, status: 'pending' },
+    ]);
+    expect(await deliveries.first().locator('[data-status]').textContent()).toBe('Pending');
+    expect(await deliveries.first().getByRole('button').count()).toBe(0);
+    await page.locator('#webhook-failed-only').check();
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll('#webhook-deliveries-table tbody tr[data-delivery-id]').length === 1,
+    );
+    // Everything of the last 24 hours: one message, however many times it was delivered.
+    await page.locator('#webhook-replay-form').getByRole('button', { name: 'Send again' }).click();
+    await page.waitForFunction(async () =>
+      (globalThis as any).document.querySelector('#webhooks-message').textContent.startsWith('1 message queued'),
+    );
+    expect(await db.selectFrom('webhook_deliveries').select('id').execute()).toHaveLength(3);
+
+    // Enabled again, then a new secret: shown once, the old one kept signing beside it.
+    await row.getByRole('button', { name: `Enable ${url}` }).click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#webhooks-table [data-status]').textContent === 'Enabled');
+    expect((await db.selectFrom('webhook_endpoints').select('disabled_at').executeTakeFirstOrThrow()).disabled_at).toBeNull();
+    await row.getByRole('button', { name: `Rotate secret of ${url}` }).click();
+    await page.locator('#webhook-secret').waitFor();
+    const rotated = await db.selectFrom('webhook_endpoints').select(['secret', 'previous_secret']).executeTakeFirstOrThrow();
+    expect(await page.locator('#webhook-secret-value').inputValue()).toBe(rotated.secret);
+    expect(rotated.previous_secret).toBe(secret);
+    expect(rotated.secret).not.toBe(secret);
+    await page.locator('#webhooks').screenshot({ path: path.join(ARTIFACTS, 'desktop-webhooks.png') });
+
+    // Removed: gone from the table and the database, its deliveries closed.
+    await row.getByRole('button', { name: `Remove ${url}` }).click();
+    await page.locator('#webhooks-table td.empty').waitFor();
+    expect(await db.selectFrom('webhook_endpoints').selectAll().execute()).toEqual([]);
+    expect(await page.locator('#webhook-deliveries').isHidden()).toBe(true);
+    expect(unexpected(errors, [/status of 400/])).toEqual([]);
+    expect(await cspViolations()).toEqual([]);
+    await context.close();
+  });
+
+  it('has no serious or critical axe findings with an endpoint and its deliveries shown', async () => {
+    const { page, context } = await env.newPage({ bypassCSP: true });
+    await signIn(page, env.base, env.key);
+    await page.locator('#webhook-url').fill('http://127.0.0.1:9/axe');
+    await page.locator('#webhook-add').click();
+    await page.locator('#webhook-secret').waitFor();
+    await page.locator('#webhooks-table').getByRole('button', { name: 'Deliveries to http://127.0.0.1:9/axe' }).click();
+    await page.locator('#webhook-deliveries-table td.empty').waitFor();
+    expect(await axeSerious(page)).toEqual([]);
+    await env.t.database.db.deleteFrom('webhook_endpoints').execute();
     await context.close();
   });
 });

@@ -111,7 +111,8 @@ export async function startDashboardEnv(): Promise<DashboardEnv> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const t = await createTestApp({ now: () => NOW, publicUrl: base });
+  // Webhook endpoints on 127.0.0.1 may be added (the webhooks panel's test).
+  const t = await createTestApp({ now: () => NOW, publicUrl: base, webhooksAllowPrivate: true });
   // createApp already ends with its 404 handler: mount the dashboard in front of it.
   const outer = express();
   outer.use(dashboardRoutes({ bundleDir: DASHBOARD_DIR }));

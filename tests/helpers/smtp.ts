@@ -100,11 +100,13 @@ export async function startSmtpServer(): Promise<TestSmtp> {
 export function testSenders(bed: () => { db: Db; smtp: TestSmtp; now?: () => Date; logger?: Logger; publicUrl?: string }) {
   const senders: EmailSender[] = [];
   return {
-    sender(transport?: MailTransport): EmailSender {
-      const { db, smtp, now, logger, publicUrl } = bed();
+    /** A sender sending at once (no poll, no pause); `options` override the bed's clock and the SMTP transport. */
+    sender(options: { transport?: MailTransport; now?: () => Date } = {}): EmailSender {
+      const { db, smtp, logger, publicUrl } = bed();
+      const now = options.now ?? bed().now;
       const created = createEmailSender({
         db,
-        transport: transport ?? smtpTransport(smtp.url),
+        transport: options.transport ?? smtpTransport(smtp.url),
         logger: logger ?? createLogger('silent'),
         from: 'favour <no-reply@favour.test>',
         publicUrl: publicUrl ?? 'http://favour.test',

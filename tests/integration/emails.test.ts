@@ -9,15 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmailSender, type EmailSender } from '../../src/email/email-sender.js';
 import { claimDueEmails, countEmails } from '../../src/email/email-outbox.repository.js';
 import { createMetrics } from '../../src/ops/metrics.js';
-import { fileTransport, smtpTransport } from '../../src/email/mail-transport.js';
+import { fileTransport } from '../../src/email/mail-transport.js';
 import { createLogger } from '../../src/logger.js';
 import { eraseSupporterByEmail } from '../../src/supporters/supporter-privacy.service.js';
 import { findPublicationBySlug } from '../../src/publications/publication.repository.js';
 import { resetData } from '../helpers/reset-data.js';
-import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
+import { startSmtpServer, testSenders, type TestSmtp } from '../helpers/smtp.js';
 import { checkoutSession, invoice, stripeEvent } from '../helpers/stripe-objects.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { deliver } from '../helpers/webhook-delivery.js';
@@ -26,23 +25,7 @@ let t: TestApp;
 let smtp: TestSmtp;
 const logs: string[] = [];
 const logger = createLogger('info', { write: (line: string) => logs.push(line) } as never);
-const senders: EmailSender[] = [];
-
-/** A sender on the test database, sending at once (no poll, no pause); stopped after each test. */
-function sender(options: { now?: () => Date; transport?: ReturnType<typeof smtpTransport> } = {}) {
-  const created = createEmailSender({
-    db: t.database.db,
-    transport: options.transport ?? smtpTransport(smtp.url),
-    logger,
-    from: 'favour <no-reply@favour.test>',
-    publicUrl: 'http://favour.test',
-    pollMs: 0,
-    pauseMs: 0,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  senders.push(created);
-  return created;
-}
+const { sender, stopAll } = testSenders(() => ({ db: t.database.db, smtp, logger }));
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -58,7 +41,7 @@ beforeEach(async () => {
   logs.length = 0;
 });
 afterEach(async () => {
-  for (const s of senders.splice(0)) await s.stop();
+  await stopAll();
   await resetData(t.database.db);
 });
 

@@ -25,12 +25,20 @@ export function url(path: string, params: Params = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-async function request(key: string, path: string, params: Params, accept: string, signal?: AbortSignal): Promise<Response> {
+interface Send {
+  method: 'POST' | 'DELETE';
+  body?: unknown;
+}
+
+async function request(key: string, path: string, params: Params, accept: string, signal?: AbortSignal, send?: Send): Promise<Response> {
   let res: Response;
+  const headers: Record<string, string> = { Authorization: `Bearer ${key}`, Accept: accept };
+  if (send?.body !== undefined) headers['Content-Type'] = 'application/json';
   try {
     res = await fetch(url(path, params), {
-      headers: { Authorization: `Bearer ${key}`, Accept: accept },
+      headers,
       credentials: 'omit', // the API answers Cache-Control: private, no-store
+      ...(send ? { method: send.method, ...(send.body === undefined ? {} : { body: JSON.stringify(send.body) }) } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
@@ -54,6 +62,8 @@ async function request(key: string, path: string, params: Params, accept: string
 
 export interface Api {
   get<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T>;
+  /** A change (POST with an optional JSON body, or DELETE): the JSON answer, or undefined for 204. */
+  send<T>(method: Send['method'], path: string, body?: unknown): Promise<T | undefined>;
   /** Fetches a file (CSV): its bytes exactly as sent, BOM included, and the server's file name. */
   download(path: string, params: Params, fallbackName: string): Promise<{ blob: Blob; filename: string }>;
 }
@@ -63,6 +73,10 @@ export function createApi(key: string): Api {
     async get<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
       const res = await request(key, path, params, 'application/json', signal);
       return (await res.json()) as T;
+    },
+    async send<T>(method: Send['method'], path: string, body?: unknown): Promise<T | undefined> {
+      const res = await request(key, path, {}, 'application/json', undefined, { method, body });
+      return res.status === 204 ? undefined : ((await res.json()) as T);
     },
     async download(path, params, fallbackName) {
       const res = await request(key, path, params, 'text/csv');

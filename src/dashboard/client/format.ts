@@ -89,17 +89,24 @@ export function currencyName(currency: string, locale?: string): string {
   }
 }
 
-/** A timestamp as a date in the publication's time zone: "5 Jan 2026". */
-export function formatTimestamp(iso: string | null, timeZone: string, locale?: string): string {
+function formatMoment(iso: string | null, timeZone: string, locale: string | undefined, style: Intl.DateTimeFormatOptions): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '—';
   try {
-    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(date);
+    return new Intl.DateTimeFormat(locale, { ...style, timeZone }).format(date);
   } catch {
-    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+    return new Intl.DateTimeFormat(locale, { ...style, timeZone: 'UTC' }).format(date);
   }
 }
+
+/** A timestamp as a date in the publication's time zone: "5 Jan 2026". */
+export const formatTimestamp = (iso: string | null, timeZone: string, locale?: string): string =>
+  formatMoment(iso, timeZone, locale, { dateStyle: 'medium' });
+
+/** A moment in the publication's time zone: "5 Jan 2026, 14:05". */
+export const formatDateTime = (iso: string | null, timeZone: string, locale?: string): string =>
+  formatMoment(iso, timeZone, locale, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** A calendar day (YYYY-MM-DD, already in the publication's zone) for people: "1 Jan 2026". */
 export function formatDay(day: string, locale?: string, style: 'medium' | 'month' = 'medium'): string {

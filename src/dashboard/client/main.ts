@@ -11,6 +11,7 @@ import { intervalFor, PRESETS, presetOf, presetRange, rangeProblem, type Preset,
 import { setPanelState } from './status.js';
 import { supporterFilterParams, SupportersView } from './supporters.js';
 import { articlesTable, seriesTable, variantsTable } from './tables.js';
+import { WebhooksView } from './webhooks.js';
 import type { ArticlesReport, MembersSeries, MrrSeries, PerCurrency, RevenueSeries, Summary } from '../../reports/report-types.js';
 
 const STORAGE_KEY = 'favour:dashboard:key';
@@ -73,6 +74,13 @@ const supporters = new SupportersView({
   onUnauthorized: () => signOut(INVALID_KEY),
 });
 
+const webhooks = new WebhooksView({
+  api: () => state.api,
+  locale,
+  timeZone: () => state.timeZone,
+  onUnauthorized: () => signOut(INVALID_KEY),
+});
+
 // ---- signing in and out ----
 
 function showSignIn(message?: string): void {
@@ -105,6 +113,7 @@ async function signIn(candidate: string, remember: boolean): Promise<void> {
     document.title = `${probe.publication} · Dashboard · favour`;
     applyRange(presetRange('30d', probe.to));
     void supporters.reload();
+    void webhooks.reload();
     byId('dashboard-title').focus({ preventScroll: true });
   } catch (err) {
     if (isUnauthorized(err)) {
@@ -125,6 +134,7 @@ function signOut(message?: string): void {
   state.generation++;
   storage.set(null);
   supporters.clear();
+  webhooks.clear();
   // Nothing of the publication's stays on the page.
   for (const id of [
     'totals',
