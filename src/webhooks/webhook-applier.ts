@@ -38,6 +38,8 @@ const FIRST_RETRY_SECONDS = 5;
  * costs Postgres' deadlock_timeout (1 s) to find.
  */
 const LOCK_WAIT = '50ms';
+/** An event put back after a conflict is due again within this long (50 ms plus up to 200 ms of jitter). */
+const CONFLICT_RETRY_MS = 250;
 const MAX_RETRY_SECONDS = 3600;
 
 /** 5 s, 10 s, 20 s … doubling up to an hour: a broken handler is retried, and never hammered. */
@@ -60,7 +62,8 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
   /** What one event's attempt did, counted in the metrics once its batch has committed. */
   type Attempt = { type: string; outcome: string; lagSeconds?: number };
 
-  async function applyOne(trx: DbExecutor, due: DueEvent): Promise<Attempt | undefined> {
+  /** An attempt, or 'conflict' when the event was put back to be tried again in a moment. */
+  async function applyOne(trx: DbExecutor, due: DueEvent): Promise<Attempt | 'conflict'> {
     const event = due.payload as Stripe.Event;
     await savepoint.set(trx, 'apply_event');
     try {
@@ -78,28 +81,31 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
       // A deadlock, a serialization failure or a lock another batch holds past LOCK_WAIT is a race with another
       // batch, not a broken handler: the event is tried again soon, once that batch has committed.
       const conflict = isRetryableTransactionError(err) || isLockTimeout(err);
-      const delayMs = conflict ? 50 + Math.random() * 200 : retryDelaySeconds(due.attempts + 1) * 1000;
+      const delayMs = conflict ? 50 + Math.random() * (CONFLICT_RETRY_MS - 50) : retryDelaySeconds(due.attempts + 1) * 1000;
       const error = redactEmails(err instanceof Error ? err.message : String(err)).slice(0, 1000);
       await markEventAttemptFailed(trx, due.id, { error, nextAttemptAt: new Date(now().getTime() + delayMs), failed: !conflict });
       await savepoint.release(trx, 'apply_event');
-      if (conflict) return undefined;
+      if (conflict) return 'conflict';
       logger.error({ event_id: due.id, event_type: event.type, attempts: due.attempts + 1, err: error }, 'stripe event failed; will retry');
       return { type: event.type, outcome: 'failed' };
     }
   }
 
   /**
-   * One batch in one transaction; returns how many events it took. The batch's rollup entries are added up
-   * at the end, each touched rollup row written once (with entries left committed by writes elsewhere).
+   * One batch in one transaction; returns how many events it took and how many it put back after a conflict. The
+   * batch's rollup entries are added up at the end, each touched rollup row written once (with entries left
+   * committed by writes elsewhere).
    */
-  async function applyBatch(): Promise<number> {
+  async function applyBatch(): Promise<{ taken: number; putBack: number }> {
     const attempts: Attempt[] = [];
+    let putBack = 0;
     const taken = await db.transaction().execute(async (trx) => {
       const batch = await claimDueEvents(trx, now(), batchSize);
       if (batch.length > 0) await setLockTimeout(trx, LOCK_WAIT);
       for (const due of batch) {
         const attempt = await applyOne(trx, due);
-        if (attempt) attempts.push(attempt);
+        if (attempt === 'conflict') putBack++;
+        else attempts.push(attempt);
       }
       // Rollup rows are locked last and only until commit: the fold waits its turn.
       if (batch.length > 0) await setLockTimeout(trx, '0');
@@ -110,16 +116,28 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
       metrics.webhookEvents.inc({ type, outcome });
       if (lagSeconds !== undefined) metrics.webhookApplyLag.observe(lagSeconds);
     }
-    if (taken > 0) options.afterBatch?.();
-    return taken;
+    if (taken > putBack) options.afterBatch?.();
+    return { taken, putBack };
   }
 
-  /** Batches until one finds nothing due; false when a batch failed for a reason other than a conflict. */
+  /**
+   * Batches until one finds nothing due, and nothing put back after a conflict is still waiting (so `drain` returns
+   * only once every stored event was tried); false when a batch failed for a reason other than a conflict.
+   */
   async function work(): Promise<boolean> {
     let conflicts = 0;
+    let waiting = false;
     for (;;) {
       try {
-        while (!stopped() && (await applyBatch()) > 0) conflicts = 0;
+        while (!stopped()) {
+          const { taken, putBack } = await applyBatch();
+          conflicts = 0;
+          if (putBack > 0) waiting = true;
+          if (taken > 0) continue;
+          if (!waiting) break;
+          waiting = false;
+          await new Promise((resolve) => setTimeout(resolve, CONFLICT_RETRY_MS));
+        }
         return true;
       } catch (err) {
         // Two instances' folds (or a rebuild) met on the same rows: take the batch again shortly.

@@ -82,7 +82,7 @@ export function serversOnOneDataDir(prefix: string, env: () => Record<string, st
       const server = startServer(port, { DATA_DIR: dataDir, DEMO_SEED_SUPPORTERS: '0', ...env() });
       servers.push(server);
       const base = `http://127.0.0.1:${port}`;
-      await waitFor(`${base}/readyz`, 20_000).catch((err: Error) => {
+      await waitFor(`${base}/readyz`, 45_000).catch((err: Error) => {
         throw new Error(`${err.message}; its output:\n${server.output()}`);
       });
       return { server, base };

@@ -89,5 +89,5 @@ describe('an e-mail whose sender is killed mid-send', () => {
     } finally {
       await database.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

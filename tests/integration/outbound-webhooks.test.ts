@@ -29,8 +29,16 @@ const allowLocal = { allowPrivate: true, requireHttps: false };
 const deliverers: WebhookDeliverer[] = [];
 
 const endpoints = () => createWebhookEndpointService({ db: t.database.db, policy: allowLocal, now: clock });
-function deliverer(policy = allowLocal, timeoutMs = 1500) {
-  const created = createWebhookDeliverer({ db: t.database.db, logger: createLogger('silent'), policy, now: clock, pollMs: 0, timeoutMs });
+/** A deliverer on the test clock; attempts time out as in production (10 s) unless `timeoutMs` says otherwise. */
+function deliverer(policy = allowLocal, timeoutMs?: number) {
+  const created = createWebhookDeliverer({
+    db: t.database.db,
+    logger: createLogger('silent'),
+    policy,
+    now: clock,
+    pollMs: 0,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   deliverers.push(created);
   return created;
 }

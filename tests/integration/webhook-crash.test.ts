@@ -148,5 +148,5 @@ describe('outbound webhooks whose sender is killed mid-delivery', () => {
         expect(d.attempts).toBe(inFlight.includes(d.webhook_id) ? 2 : 1);
       }
     });
-  }, 60_000);
+  }, 120_000);
 });

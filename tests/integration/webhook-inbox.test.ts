@@ -2,6 +2,7 @@
  * The webhook inbox (issue 10): Stripe's delivery is acknowledged once the event is stored, and applied
  * afterwards by an applier on every instance, in batches with a savepoint per event.
  */
+import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookApplierOf } from '../../src/app.js';
@@ -161,6 +162,31 @@ describe.runIf(onPostgres)('several instances', () => {
       await fresh.close();
     }
   }, 120_000);
+
+  it('an event that waits on a lock another transaction holds is put back, and drain returns only once it is applied', async () => {
+    await resetData(t.database.db);
+    expect((await post(inboxOnlyApp(t), gift('locked'))).status).toBe(200);
+    const applier = createWebhookApplier({ db: t.database.db, logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0 });
+    let released = 0;
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    // Another session holds the payments table longer than the applier waits for a lock (50 ms), several times over.
+    const holder = t.database.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE payments IN EXCLUSIVE MODE`.execute(trx);
+      locked();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      released = Date.now();
+    });
+    await holding;
+    await applier.drain();
+    await holder;
+    expect(released).toBeGreaterThan(0);
+    const event = await status('evt_locked');
+    expect(event.status).toBe('applied');
+    expect(event.applied_at!.getTime()).toBeGreaterThanOrEqual(released - 5);
+    expect(await t.database.db.selectFrom('payments').select('source_id').execute()).toEqual([{ source_id: 'cs_locked' }]);
+    await applier.stop();
+  });
 
   it('an event stored by one instance wakes the applier of another at once (LISTEN/NOTIFY)', async () => {
     await resetData(t.database.db);
