@@ -64,6 +64,8 @@ export function webhookRoutes(deps: { db: Db; now: () => Date; endpoints: Webhoo
         ...(input.description ? { description: input.description } : {}),
       }),
     );
+    // An endpoint receives supporters' e-mails and names: who added it, and where it points, is worth a line of its own.
+    req.log?.info({ endpoint: added.id, host: new URL(added.url).host, publication: publication.slug }, 'webhook endpoint added');
     res.status(201).json(added);
   });
 
@@ -75,17 +77,21 @@ export function webhookRoutes(deps: { db: Db; now: () => Date; endpoints: Webhoo
   router.delete('/api/webhooks/:id', auth, async (req, res) => {
     const publication = await publicationOf(res);
     await answer(() => endpoints.remove(String(req.params.id), publication));
+    req.log?.info({ endpoint: String(req.params.id), publication: publication.slug }, 'webhook endpoint removed');
     res.status(204).end();
   });
 
   router.post('/api/webhooks/:id/rotate-secret', auth, async (req, res) => {
     const publication = await publicationOf(res);
-    res.json(await answer(() => endpoints.rotateSecret(String(req.params.id), publication)));
+    const rotated = await answer(() => endpoints.rotateSecret(String(req.params.id), publication));
+    req.log?.info({ endpoint: rotated.id, publication: publication.slug }, 'webhook endpoint secret rotated');
+    res.json(rotated);
   });
 
   router.post('/api/webhooks/:id/enable', auth, async (req, res) => {
     const publication = await publicationOf(res);
     await answer(() => endpoints.enable(String(req.params.id), publication));
+    req.log?.info({ endpoint: String(req.params.id), publication: publication.slug }, 'webhook endpoint enabled');
     res.json(await viewOf(String(req.params.id), publication));
   });
 

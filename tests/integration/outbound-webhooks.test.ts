@@ -431,6 +431,19 @@ describe('the /api/webhooks endpoints', () => {
     expect((await api('delete', `/api/webhooks/${id}`)).status).toBe(204);
     expect((await api('get', '/api/webhooks')).body.data).toEqual([]);
     expect((await api('delete', `/api/webhooks/${id}`)).status).toBe(404);
+
+    // Each change is a log line of its own, with where the endpoint points and never its secret.
+    const changes = local.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((l) => String(l.msg).startsWith('webhook endpoint'));
+    expect(changes.map((l) => [l.msg, l.endpoint, l.publication])).toEqual([
+      ['webhook endpoint added', id, 'demo'],
+      ['webhook endpoint secret rotated', id, 'demo'],
+      ['webhook endpoint enabled', id, 'demo'],
+      ['webhook endpoint removed', id, 'demo'],
+    ]);
+    expect(changes[0]!.host).toBe(new URL(receiver.url()).host);
+    expect(local.logs.join('\n')).not.toContain('whsec_');
   });
 
   it('refuses unsafe targets and unknown event types with a clear error', async () => {
