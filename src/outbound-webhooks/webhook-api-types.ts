@@ -20,7 +20,10 @@ export interface WebhookEndpoint<D = string> {
   publication: string;
   url: string;
   description: string | null;
+  /** The event types it takes: every one there is when `all_events`. */
   events: string[];
+  /** True when no types were chosen: it takes every event, including types added later. */
+  all_events: boolean;
   status: 'enabled' | 'disabled';
   disabled_at: D | null;
   disabled_reason: string | null;

@@ -47,6 +47,7 @@ export function endpointView(endpoint: EndpointWithCounts, publicationSlug: stri
     url: endpoint.url,
     description: endpoint.description,
     events: endpoint.events ?? [...WEBHOOK_EVENT_TYPES],
+    all_events: endpoint.events === null,
     status: endpoint.disabled_at ? 'disabled' : 'enabled',
     disabled_at: endpoint.disabled_at,
     disabled_reason: endpoint.disabled_reason,

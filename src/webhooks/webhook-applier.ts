@@ -40,6 +40,8 @@ const FIRST_RETRY_SECONDS = 5;
 const LOCK_WAIT = '50ms';
 /** An event put back after a conflict is due again within this long (50 ms plus up to 200 ms of jitter). */
 const CONFLICT_RETRY_MS = 250;
+/** How many times a pass waits for put-back events (about 5 s) before it leaves a lock held that long to the poll. */
+const MAX_CONFLICT_WAITS = 20;
 const MAX_RETRY_SECONDS = 3600;
 
 /** 5 s, 10 s, 20 s … doubling up to an hour: a broken handler is retried, and never hammered. */
@@ -96,11 +98,11 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
    * batch's rollup entries are added up at the end, each touched rollup row written once (with entries left
    * committed by writes elsewhere).
    */
-  async function applyBatch(): Promise<{ taken: number; putBack: number }> {
+  async function applyBatch(lookAheadMs: number): Promise<{ taken: number; putBack: number }> {
     const attempts: Attempt[] = [];
     let putBack = 0;
     const taken = await db.transaction().execute(async (trx) => {
-      const batch = await claimDueEvents(trx, now(), batchSize);
+      const batch = await claimDueEvents(trx, new Date(now().getTime() + lookAheadMs), batchSize);
       if (batch.length > 0) await setLockTimeout(trx, LOCK_WAIT);
       for (const due of batch) {
         const attempt = await applyOne(trx, due);
@@ -127,16 +129,21 @@ export function createWebhookApplier(options: WebhookApplierOptions): WebhookApp
   async function work(): Promise<boolean> {
     let conflicts = 0;
     let waiting = false;
+    let waits = 0;
+    // After a wait, events put back are claimed as due whatever the clock says (a test's clock may stand still).
+    let lookAheadMs = 0;
     for (;;) {
       try {
         while (!stopped()) {
-          const { taken, putBack } = await applyBatch();
+          const { taken, putBack } = await applyBatch(lookAheadMs);
           conflicts = 0;
           if (putBack > 0) waiting = true;
-          if (taken > 0) continue;
-          if (!waiting) break;
+          if (taken > putBack) continue;
+          if (!waiting || waits >= MAX_CONFLICT_WAITS) break;
           waiting = false;
+          waits++;
           await new Promise((resolve) => setTimeout(resolve, CONFLICT_RETRY_MS));
+          lookAheadMs = CONFLICT_RETRY_MS;
         }
         return true;
       } catch (err) {

@@ -565,6 +565,9 @@ describe('webhooks', () => {
       { message_id: message.id, status: 'pending' },
     ]);
     expect(await deliveries.first().locator('[data-status]').textContent()).toBe('Pending');
+    // The tables were drawn anew; focus is back on the button pressed.
+    const failedId = String(await deliveries.nth(1).getAttribute('data-delivery-id'));
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.dataset.delivery)).toBe(failedId);
     expect(await deliveries.first().getByRole('button').count()).toBe(0);
     await page.locator('#webhook-failed-only').check();
     await page.waitForFunction(
@@ -594,6 +597,7 @@ describe('webhooks', () => {
     await page.locator('#webhooks-table td.empty').waitFor();
     expect(await db.selectFrom('webhook_endpoints').selectAll().execute()).toEqual([]);
     expect(await page.locator('#webhook-deliveries').isHidden()).toBe(true);
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('webhooks-table');
     expect(unexpected(errors, [/status of 400/])).toEqual([]);
     expect(await cspViolations()).toEqual([]);
     await context.close();

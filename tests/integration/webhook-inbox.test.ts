@@ -166,7 +166,15 @@ describe.runIf(onPostgres)('several instances', () => {
   it('an event that waits on a lock another transaction holds is put back, and drain returns only once it is applied', async () => {
     await resetData(t.database.db);
     expect((await post(inboxOnlyApp(t), gift('locked'))).status).toBe(200);
-    const applier = createWebhookApplier({ db: t.database.db, logger: silent, metrics: createMetrics(t.database.poolStats), pollMs: 0 });
+    // A clock that stands still, as in tests: the event put back must still come due.
+    const fixed = new Date();
+    const applier = createWebhookApplier({
+      db: t.database.db,
+      logger: silent,
+      metrics: createMetrics(t.database.poolStats),
+      pollMs: 0,
+      now: () => fixed,
+    });
     let released = 0;
     let locked!: () => void;
     const holding = new Promise<void>((resolve) => (locked = resolve));
@@ -179,11 +187,11 @@ describe.runIf(onPostgres)('several instances', () => {
     });
     await holding;
     await applier.drain();
+    const drained = Date.now();
     await holder;
     expect(released).toBeGreaterThan(0);
-    const event = await status('evt_locked');
-    expect(event.status).toBe('applied');
-    expect(event.applied_at!.getTime()).toBeGreaterThanOrEqual(released - 5);
+    expect(drained).toBeGreaterThanOrEqual(released);
+    expect((await status('evt_locked')).status).toBe('applied');
     expect(await t.database.db.selectFrom('payments').select('source_id').execute()).toEqual([{ source_id: 'cs_locked' }]);
     await applier.stop();
   });

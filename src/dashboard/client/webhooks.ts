@@ -4,13 +4,12 @@ import { ApiError, isUnauthorized, type Api } from './api.js';
 import { byId, countEl, h, table } from './dom.js';
 import { formatDateTime } from './format.js';
 import { setPanelState } from './status.js';
-import {
-  WEBHOOK_EVENT_TYPES,
-  type AddedWebhookEndpoint,
-  type RotatedWebhookSecret,
-  type WebhookDelivery,
-  type WebhookEndpoint,
-  type WebhookReplay,
+import type {
+  AddedWebhookEndpoint,
+  RotatedWebhookSecret,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookReplay,
 } from '../../outbound-webhooks/webhook-api-types.js';
 
 export interface WebhooksDeps {
@@ -28,6 +27,10 @@ export class WebhooksView {
   /** The endpoint whose deliveries are open. */
   private open: WebhookEndpoint | undefined;
   private generation = 0;
+  /** Changes with each sign-out: an answer for the key signed out of is dropped, never shown to the next one. */
+  private session = 0;
+  /** The latest deliveries request: an older answer (another filter) arriving late is dropped. */
+  private deliveriesSeq = 0;
   private readonly message = byId('webhooks-message');
   private readonly form = byId<HTMLFormElement>('webhook-form');
   private readonly formError = byId('webhook-error');
@@ -40,16 +43,27 @@ export class WebhooksView {
     });
     byId('webhook-deliveries-table').addEventListener('click', (event) => {
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-delivery]');
-      if (button) void this.replay(button, `/api/webhooks/deliveries/${button.dataset.delivery}/replay`);
+      if (button)
+        void this.replay(
+          button,
+          `/api/webhooks/deliveries/${button.dataset.delivery}/replay`,
+          undefined,
+          `button[data-delivery="${button.dataset.delivery}"]`,
+        );
     });
     byId<HTMLFormElement>('webhook-replay-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const since = byId<HTMLSelectElement>('webhook-replay-since').value;
       const button = (event.currentTarget as HTMLFormElement).querySelector<HTMLButtonElement>('button')!;
-      if (this.open) void this.replay(button, `/api/webhooks/${this.open.id}/replay`, { since });
+      if (this.open) void this.replay(button, `/api/webhooks/${this.open.id}/replay`, { since }, '#webhook-replay-form button');
     });
     byId<HTMLInputElement>('webhook-failed-only').addEventListener('change', () => void this.loadDeliveries());
-    byId('webhook-deliveries-close').addEventListener('click', () => this.closeDeliveries());
+    byId('webhook-deliveries-close').addEventListener('click', () => {
+      const id = this.open?.id;
+      this.closeDeliveries();
+      // Back to where the reader came from.
+      document.querySelector<HTMLElement>(`button[data-action="deliveries"][data-endpoint="${id}"]`)?.focus();
+    });
     byId('webhook-secret-done').addEventListener('click', () => this.hideSecret());
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -82,6 +96,7 @@ export class WebhooksView {
 
   clear(): void {
     this.generation++;
+    this.session++;
     this.endpoints = [];
     this.open = undefined;
     byId('webhooks-table').replaceChildren();
@@ -117,7 +132,7 @@ export class WebhooksView {
           h('span', { class: 'url' }, e.url),
           e.description ? h('span', { class: 'hint' }, h('br'), e.description) : null,
         ),
-        h('td', null, e.events.length === WEBHOOK_EVENT_TYPES.length ? 'All events' : e.events.join(', ')),
+        h('td', null, e.all_events ? 'All events' : e.events.join(', ')),
         h(
           'td',
           null,
@@ -165,22 +180,25 @@ export class WebhooksView {
   private async act(button: HTMLButtonElement, endpoint: WebhookEndpoint): Promise<void> {
     const path = `/api/webhooks/${endpoint.id}`;
     switch (button.dataset.action) {
-      case 'deliveries':
+      case 'deliveries': {
+        const session = this.session;
         this.open = endpoint;
         byId('webhook-deliveries-title').textContent = `Deliveries to ${endpoint.url}`;
         byId('webhook-deliveries').hidden = false;
         await this.loadDeliveries();
-        byId('webhook-deliveries-title').focus();
+        if (session === this.session && this.open?.id === endpoint.id) byId('webhook-deliveries-title').focus();
         return;
+      }
       case 'enable':
-        return this.change(button, async (api) => {
+        return this.change(button, async (api, current) => {
           await api.send('POST', `${path}/enable`);
-          this.say(`${endpoint.url} is enabled again; what waited is being delivered.`);
+          if (current()) this.say(`${endpoint.url} is enabled again; what waited is being delivered.`);
         });
       case 'rotate':
         if (!confirm(`Rotate the secret of ${endpoint.url}? The old secret keeps signing beside the new one for 24 hours.`)) return;
-        return this.change(button, async (api) => {
+        return this.change(button, async (api, current) => {
           const rotated = (await api.send<RotatedWebhookSecret>('POST', `${path}/rotate-secret`))!;
+          if (!current()) return;
           const until = formatDateTime(rotated.previous_secret_expires_at, this.deps.timeZone(), this.deps.locale);
           this.showSecret(
             `The new signing secret of ${endpoint.url}, shown this once. The old one signs beside it until ${until}: put the new one in the receiving tool before then.`,
@@ -189,31 +207,46 @@ export class WebhooksView {
         });
       case 'remove':
         if (!confirm(`Remove ${endpoint.url}? It will receive nothing more, and its delivery history goes with it.`)) return;
-        return this.change(button, async (api) => {
+        return this.change(button, async (api, current) => {
           await api.send('DELETE', path);
+          if (!current()) return;
           if (this.open?.id === endpoint.id) this.closeDeliveries();
           this.say(`${endpoint.url} is removed.`);
         });
     }
   }
 
-  /** Runs a change with its button busy, then shows the endpoints as they are now; a refusal is said in the panel. */
-  private async change(button: HTMLButtonElement, run: (api: Api) => Promise<void>): Promise<void> {
+  /**
+   * Runs a change with its button busy, then shows the endpoints as they are now; a refusal is said in the panel.
+   * `run` is given a `current` check: false once the dashboard was signed out of meanwhile, so nothing is shown.
+   * Focus, lost when the tables are drawn anew, goes back to the same button (`refocus`) or to the endpoints table.
+   */
+  private async change(
+    button: HTMLButtonElement,
+    run: (api: Api, current: () => boolean) => Promise<void>,
+    refocus = `button[data-action="${button.dataset.action}"][data-endpoint="${button.dataset.endpoint}"]`,
+  ): Promise<void> {
     const api = this.deps.api();
     if (!api) return;
+    const session = this.session;
+    const current = () => session === this.session;
     this.say('');
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
     try {
-      await run(api);
+      await run(api, current);
     } catch (err) {
+      if (!current()) return;
       if (isUnauthorized(err)) return this.deps.onUnauthorized();
       this.say(messageOf(err), true);
     } finally {
       button.disabled = false;
       button.removeAttribute('aria-busy');
     }
+    if (!current()) return;
     await this.reload();
+    if (current() && (document.activeElement === document.body || !document.activeElement?.isConnected))
+      (document.querySelector<HTMLElement>(refocus) ?? byId('webhooks-table')).focus();
   }
 
   private async add(): Promise<void> {
@@ -226,6 +259,7 @@ export class WebhooksView {
     const api = this.deps.api();
     const submit = byId<HTMLButtonElement>('webhook-add');
     if (!api) return;
+    const session = this.session;
     submit.disabled = true;
     submit.textContent = 'Checking the URL…';
     try {
@@ -234,6 +268,7 @@ export class WebhooksView {
         ...(events.length ? { events } : {}),
         ...(description ? { description } : {}),
       }))!;
+      if (session !== this.session) return;
       this.form.reset();
       this.showSecret(
         `The signing secret of ${added.url}, shown this once: put it in the receiving tool to verify each webhook.`,
@@ -241,6 +276,7 @@ export class WebhooksView {
       );
       await this.reload();
     } catch (err) {
+      if (session !== this.session) return;
       if (isUnauthorized(err)) return this.deps.onUnauthorized();
       this.refuse(url, messageOf(err));
     } finally {
@@ -262,19 +298,22 @@ export class WebhooksView {
     if (!api || !endpoint) return;
     const failedOnly = byId<HTMLInputElement>('webhook-failed-only').checked;
     const box = byId('webhook-deliveries-table');
+    const seq = ++this.deliveriesSeq;
+    const latest = () => seq === this.deliveriesSeq && this.open?.id === endpoint.id;
     box.setAttribute('aria-busy', 'true');
     try {
       const { data } = (await api.get<{ data: WebhookDelivery[] }>(`/api/webhooks/${endpoint.id}/deliveries`, {
         failed: failedOnly ? 'true' : undefined,
         limit: 50,
       }))!;
-      if (this.open?.id !== endpoint.id) return;
+      if (!latest()) return;
       box.replaceChildren(this.deliveriesTable(data, failedOnly));
     } catch (err) {
+      if (!latest()) return;
       if (isUnauthorized(err)) return this.deps.onUnauthorized();
       this.say(messageOf(err), true);
     } finally {
-      box.removeAttribute('aria-busy');
+      if (seq === this.deliveriesSeq) box.removeAttribute('aria-busy');
     }
   }
 
@@ -335,15 +374,20 @@ export class WebhooksView {
     );
   }
 
-  private async replay(button: HTMLButtonElement, path: string, body?: { since: string }): Promise<void> {
-    await this.change(button, async (api) => {
-      const { replayed } = (await api.send<WebhookReplay>('POST', path, body))!;
-      this.say(
-        replayed === 0
-          ? 'Nothing to send again in that time.'
-          : `${plural(replayed, 'message', 'messages')} queued to be sent again, with the same webhook-id.`,
-      );
-    });
+  private async replay(button: HTMLButtonElement, path: string, body: { since: string } | undefined, refocus: string): Promise<void> {
+    await this.change(
+      button,
+      async (api, current) => {
+        const { replayed } = (await api.send<WebhookReplay>('POST', path, body))!;
+        if (current())
+          this.say(
+            replayed === 0
+              ? 'Nothing to send again in that time.'
+              : `${plural(replayed, 'message', 'messages')} queued to be sent again, with the same webhook-id.`,
+          );
+      },
+      refocus,
+    );
   }
 
   private closeDeliveries(): void {
