@@ -37,6 +37,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** An applier of this file's own on t's database, on the clock `now`, applying only when drained. */
+const applierOn = (now: () => Date, batchSize?: number) =>
+  createWebhookApplier({
+    db: t.database.db,
+    logger: silent,
+    metrics: createMetrics(t.database.poolStats),
+    pollMs: 0,
+    now,
+    ...(batchSize ? { batchSize } : {}),
+  });
+
 const status = (id: string) => t.database.db.selectFrom('stripe_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('acknowledgement', () => {
@@ -83,14 +94,7 @@ describe('a handler that throws', () => {
     // A negative amount breaks a table constraint half-way through the handler, between two good gifts.
     for (const event of [gift('good1'), gift('broken', -5), gift('good2')]) expect((await post(app, event)).status).toBe(200);
     let now = new Date();
-    const applier = createWebhookApplier({
-      db: t.database.db,
-      logger: silent,
-      metrics: createMetrics(t.database.poolStats),
-      pollMs: 0,
-      now: () => now,
-      batchSize: 10,
-    });
+    const applier = applierOn(() => now, 10);
     await applier.drain();
     expect((await status('evt_good1')).status).toBe('applied');
     expect((await status('evt_good2')).status).toBe('applied');
@@ -168,13 +172,7 @@ describe.runIf(onPostgres)('several instances', () => {
     expect((await post(inboxOnlyApp(t), gift('locked'))).status).toBe(200);
     // A clock that stands still, as in tests: the event put back must still come due.
     const fixed = new Date();
-    const applier = createWebhookApplier({
-      db: t.database.db,
-      logger: silent,
-      metrics: createMetrics(t.database.poolStats),
-      pollMs: 0,
-      now: () => fixed,
-    });
+    const applier = applierOn(() => fixed);
     let released = 0;
     let locked!: () => void;
     const holding = new Promise<void>((resolve) => (locked = resolve));
