@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
-import { type BackgroundLoop, createBackgroundLoop } from '../ops/background-loop.js';
+import { type BackgroundWorker, createBackgroundLoop } from '../ops/background-loop.js';
 import { findPublicationById } from '../publications/publication.repository.js';
 import { emailSettingsOf } from '../publications/publication.service.js';
 import { claimDueEmails, type DueEmail, markEmailAttemptFailed, markEmailSent, markEmailSkipped } from './email-outbox.repository.js';
@@ -8,7 +8,7 @@ import type { MailTransport, OutgoingMessage } from './mail-transport.js';
 import { composeEmail } from './compose.js';
 
 /** Sends queued e-mails in the background; one per instance. */
-export type EmailSender = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
+export type EmailSender = BackgroundWorker;
 
 export interface EmailSenderOptions {
   db: Db;

@@ -10,6 +10,9 @@ export interface BackgroundLoop {
   readonly stopped: boolean;
 }
 
+/** What a background loop shows the rest of the app: the applier, the e-mail sender and the webhook deliverer. */
+export type BackgroundWorker = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
+
 /**
  * Runs `pass` (which works until nothing is due, and returns false when it stopped on a failure the poll should retry)
  * whenever woken, and every `pollMs` (0: never) for work stored elsewhere or come due.

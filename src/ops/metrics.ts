@@ -62,18 +62,22 @@ export function createMetrics(
   pool('favour_db_pool_connections', 'Database connections open', (s) => s.total);
   pool('favour_db_pool_idle_connections', 'Database connections idle', (s) => s.idle);
   pool('favour_db_pool_waiting_requests', 'Queries waiting for a database connection', (s) => s.waiting);
-  if (inboxCounts) {
-    // Read at each scrape; a database that does not answer leaves a gauge as it was.
-    const inbox = (name: string, help: string, pick: (c: InboxCounts) => number) =>
+  /** Gauges read from one count query per scrape; a database that does not answer leaves them as they were. */
+  function countGauges<T>(counts: () => Promise<T | undefined>) {
+    return (name: string, help: string, pick: (c: T) => number) =>
       new Gauge({
         name,
         help,
         registers: [registry],
         async collect() {
-          const counts = await inboxCounts().catch(() => undefined);
-          if (counts) this.set(pick(counts));
+          const c = await counts();
+          if (c) this.set(pick(c));
         },
       });
+  }
+  if (inboxCounts) {
+    const readInbox = oncePerScrape(inboxCounts);
+    const inbox = countGauges(readInbox);
     inbox('favour_webhook_events_pending', 'Stripe events stored and waiting to be applied', (c) => c.pending);
     inbox('favour_webhook_events_failed', 'Stripe events whose handler failed, waiting for their next attempt', (c) => c.failed);
     new Gauge({
@@ -82,7 +86,7 @@ export function createMetrics(
       labelNames: ['reason'] as const,
       registers: [registry],
       async collect() {
-        const counts = await inboxCounts().catch(() => undefined);
+        const counts = await readInbox();
         for (const [reason, n] of Object.entries(counts?.held ?? {})) this.set({ reason }, n);
       },
     });
@@ -100,19 +104,14 @@ export function createMetrics(
     });
   }
   if (outboundWebhookCounts) {
-    const outbound = (name: string, help: string, pick: 'pending' | 'failed' | 'disabled_endpoints') =>
-      new Gauge({
-        name,
-        help,
-        registers: [registry],
-        async collect() {
-          const counts = await outboundWebhookCounts().catch(() => undefined);
-          if (counts) this.set(counts[pick]);
-        },
-      });
-    outbound('favour_outbound_webhooks_pending', "Deliveries to publishers' webhook endpoints waiting to go out", 'pending');
-    outbound('favour_outbound_webhooks_failed', "Deliveries to publishers' webhook endpoints given up after retries", 'failed');
-    outbound('favour_outbound_webhook_endpoints_disabled', 'Webhook endpoints disabled after failing for 5 days', 'disabled_endpoints');
+    const outbound = countGauges(oncePerScrape(outboundWebhookCounts));
+    outbound('favour_outbound_webhooks_pending', "Deliveries to publishers' webhook endpoints waiting to go out", (c) => c.pending);
+    outbound('favour_outbound_webhooks_failed', "Deliveries to publishers' webhook endpoints given up after retries", (c) => c.failed);
+    outbound(
+      'favour_outbound_webhook_endpoints_disabled',
+      'Webhook endpoints disabled after failing for 5 days',
+      (c) => c.disabled_endpoints,
+    );
   }
   const outboundWebhookDuration = new Histogram({
     name: 'favour_outbound_webhook_delivery_seconds',
@@ -122,4 +121,18 @@ export function createMetrics(
     registers: [registry],
   });
   return { registry, httpDuration, webhookEvents, webhookApplyLag, checkoutSessions, outboundWebhookDuration };
+}
+
+/**
+ * `read`, shared by every caller while one is under way: prom-client collects all gauges of a scrape at once, so the
+ * gauges of one count query ask the database once per scrape. A failed read gives undefined.
+ */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T | undefined> {
+  let inFlight: Promise<T | undefined> | undefined;
+  return () =>
+    (inFlight ??= read()
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = undefined;
+      }));
 }

@@ -2,8 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
-import { createBackgroundLoop } from '../ops/background-loop.js';
-import type { BackgroundLoop } from '../ops/background-loop.js';
+import { type BackgroundWorker, createBackgroundLoop } from '../ops/background-loop.js';
 import { guardedLookup, type TargetPolicy } from './safe-target.js';
 import {
   type AttemptOutcome,
@@ -15,7 +14,7 @@ import {
 import { signedHeaders } from './webhook-signature.js';
 
 /** Delivers publishers' webhooks in the background; one per instance. */
-export type WebhookDeliverer = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
+export type WebhookDeliverer = BackgroundWorker;
 
 export interface WebhookDelivererOptions {
   db: Db;

@@ -4,14 +4,14 @@ import type { Db, DbExecutor } from '../db/database.js';
 import { isRetryableTransactionError } from '../db/database-errors.js';
 import { isLockTimeout, savepoint, setLockTimeout } from '../db/transaction-control.js';
 import { redactEmails } from '../http/redact.js';
-import { type BackgroundLoop, createBackgroundLoop } from '../ops/background-loop.js';
+import { type BackgroundWorker, createBackgroundLoop } from '../ops/background-loop.js';
 import type { Metrics } from '../ops/metrics.js';
 import { foldRollupChanges } from '../rollups/rollup.repository.js';
 import { applyEvent } from './apply-event.js';
 import { claimDueEvents, type DueEvent, markEventApplied, markEventAttemptFailed } from './event-inbox.repository.js';
 
 /** Applies stored Stripe events in the background; one per instance. */
-export type WebhookApplier = Pick<BackgroundLoop, 'wake' | 'drain' | 'stop'>;
+export type WebhookApplier = BackgroundWorker;
 
 export interface WebhookApplierOptions {
   db: Db;
